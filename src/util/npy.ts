@@ -64,7 +64,6 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new InputError(`${name}: unreadable .npy header`);
-  if (fortran === 'True') throw new InputError(`${name}: Fortran-order .npy arrays are not supported`);
   if (!(descr in BYTES)) throw new InputError(`${name}: unsupported .npy dtype ${descr} (expected <f4, <f2, <f8 or |u1)`);
   const dtype = descr as NpyDtype;
   const shape = shapeText
@@ -77,7 +76,8 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const offset = start + headerLen;
   const need = count * BYTES[dtype];
   if (bytes.length - offset < need) throw new InputError(`${name}: truncated .npy data (${bytes.length - offset} of ${need} bytes)`);
-  const copy = bytes.slice(offset, offset + need);
+  // Uint8Array.prototype.slice copies (Buffer#slice would return a view into a shared pool).
+  const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + need);
   const buf = copy.buffer;
   const data =
     dtype === '<f4'
@@ -87,7 +87,18 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
         : dtype === '<f8'
           ? new Float64Array(buf, 0, count)
           : new Uint8Array(buf, 0, count);
+  if (fortran === 'True') {
+    if (shape.length > 2) throw new InputError(`${name}: Fortran-order .npy arrays of more than 2 dimensions are not supported`);
+    if (shape.length === 2) return { dtype, shape, data: transposeToC(data, shape[0], shape[1]) };
+  }
   return { dtype, shape, data };
+}
+
+/** Column-major (rows, cols) data → row-major copy. */
+function transposeToC<T extends NpyArray['data']>(data: T, rows: number, cols: number): T {
+  const out = new (data.constructor as new (n: number) => T)(data.length);
+  for (let c = 0; c < cols; c++) for (let r = 0; r < rows; r++) out[r * cols + c] = data[c * rows + r];
+  return out;
 }
 
 /** Reads a .npy file from disk (errors name the file). */

@@ -1,0 +1,126 @@
+/**
+ * Circular cross-correlation and the peak-to-correlation-energy ratio (PCE), after Goljan,
+ * Fridrich and Filler (2009), "Large scale test of sensor fingerprint camera identification".
+ */
+import { fft2, pffftSupports, nextFastLength } from './fft.js';
+
+/** A cross-correlation surface: cc[dy·w + dx] = Σ_{y,x} a[y+dy, x+dx]·b[y, x] (indices mod h, w). */
+export interface Surface {
+  cc: Float32Array;
+  h: number;
+  w: number;
+}
+
+/** Grid size used for a correlation of an (h, w) array: itself when PFFFT handles it, else padded. */
+export function correlationGrid(h: number, w: number): [number, number] {
+  return [pffftSupports(h) ? h : nextFastLength(h), pffftSupports(w) ? w : nextFastLength(w)];
+}
+
+/**
+ * Cross-correlation of a (ah, aw) and b (bh, bw ≤ ah, aw), both mean-removed, b zero-padded at
+ * its bottom and right; circular on a grid of at least (ah, aw) (zero-padded further to a size the
+ * FFT handles directly). Both real inputs travel in one complex FFT (z = a + i·b):
+ *   A = (Z[k] + Z*[−k])/2,  B = (Z[k] − Z*[−k])/2i,  CC = IFFT(A·B*) = IFFT((i/4)(Z[k]+Z*[−k])(Z*[k]−Z[−k])).
+ */
+export function crossCorrelate(
+  a: Float32Array,
+  ah: number,
+  aw: number,
+  b: Float32Array,
+  bh: number,
+  bw: number,
+): Surface {
+  const [h, w] = correlationGrid(ah, aw);
+  const meanA = mean(a);
+  const meanB = mean(b);
+  const z = new Float32Array(2 * h * w);
+  for (let r = 0; r < ah; r++) {
+    const src = r * aw;
+    const dst = 2 * r * w;
+    for (let c = 0; c < aw; c++) z[dst + 2 * c] = a[src + c] - meanA;
+  }
+  for (let r = 0; r < bh; r++) {
+    const src = r * bw;
+    const dst = 2 * r * w + 1;
+    for (let c = 0; c < bw; c++) z[dst + 2 * c] = b[src + c] - meanB;
+  }
+  fft2(z, h, w);
+  const p = new Float32Array(2 * h * w);
+  for (let ky = 0; ky < h; ky++) {
+    const my = ky === 0 ? 0 : h - ky;
+    for (let kx = 0; kx < w; kx++) {
+      const mx = kx === 0 ? 0 : w - kx;
+      const i = 2 * (ky * w + kx);
+      const j = 2 * (my * w + mx);
+      const zr = z[i], zi = z[i + 1]; // Z[k]
+      const mr = z[j], mi = -z[j + 1]; // Z*[−k]
+      // A = (Z + Z*[−k])/2, B* = conj((Z − Z*[−k])/2i) = (i/2)·conj(Z − Z*[−k])
+      const ar = (zr + mr) / 2, ai = (zi + mi) / 2;
+      const dr = zr - mr, di = zi - mi; // Z − Z*[−k]
+      const br = di / 2, bi = dr / 2; // (i/2)·conj(d) = (i/2)(dr − i·di) = di/2 + i·dr/2
+      p[i] = ar * br - ai * bi;
+      p[i + 1] = ar * bi + ai * br;
+    }
+  }
+  fft2(p, h, w, true);
+  const cc = new Float32Array(h * w);
+  for (let i = 0; i < h * w; i++) cc[i] = p[2 * i];
+  return { cc, h, w };
+}
+
+function mean(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s / x.length;
+}
+
+/** A rectangle of shifts to search: dy in [dy0, dy1], dx in [dx0, dx1] (negative = wrap-around). */
+export interface ShiftRange {
+  dy: [number, number];
+  dx: [number, number];
+}
+
+/** Position and value of the largest correlation within the shift range. */
+export function findPeak(s: Surface, range: ShiftRange): { dy: number; dx: number; value: number; positions: number } {
+  let best = -Infinity;
+  let by = 0;
+  let bx = 0;
+  for (let dy = range.dy[0]; dy <= range.dy[1]; dy++) {
+    const row = (((dy % s.h) + s.h) % s.h) * s.w;
+    for (let dx = range.dx[0]; dx <= range.dx[1]; dx++) {
+      const v = s.cc[row + (((dx % s.w) + s.w) % s.w)];
+      if (v > best) {
+        best = v;
+        by = dy;
+        bx = dx;
+      }
+    }
+  }
+  const positions = (range.dy[1] - range.dy[0] + 1) * (range.dx[1] - range.dx[0] + 1);
+  return { dy: by, dx: bx, value: best, positions };
+}
+
+/**
+ * PCE = sign(c(peak))·c(peak)² / mean of c² over all shifts outside the (2r+1)×(2r+1)
+ * neighbourhood of the peak (circularly); r = 5 gives the usual 11×11 exclusion.
+ */
+export function pceAt(s: Surface, dy: number, dx: number, radius = 5): { pce: number; energy: number; value: number } {
+  const { cc, h, w } = s;
+  let total = 0;
+  for (let i = 0; i < cc.length; i++) total += cc[i] * cc[i];
+  let excluded = 0;
+  let count = 0;
+  const seen = new Set<number>();
+  for (let y = dy - radius; y <= dy + radius; y++) {
+    for (let x = dx - radius; x <= dx + radius; x++) {
+      const idx = (((y % h) + h) % h) * w + (((x % w) + w) % w);
+      if (seen.has(idx)) continue;
+      seen.add(idx);
+      excluded += cc[idx] * cc[idx];
+      count++;
+    }
+  }
+  const energy = (total - excluded) / (cc.length - count);
+  const value = cc[(((dy % h) + h) % h) * w + (((dx % w) + w) % w)];
+  return { pce: (Math.sign(value) * value * value) / energy, energy, value };
+}
