@@ -205,20 +205,15 @@ export function fft1d(n: number): Fft1d {
 /** Columns are moved through a contiguous scratch block of this many columns at a time. */
 const COLUMN_BLOCK = 16;
 
-/**
- * In-place 2-D complex DFT of a (height, width) interleaved complex array: rows, then columns.
- * Inverse is scaled by 1/(height·width), as numpy.fft.ifft2.
- */
-export function fft2(data: Float32Array, height: number, width: number, inverse = false): void {
-  if (data.length !== 2 * height * width) throw new Error(`fft2: expected ${2 * height * width} floats, got ${data.length}`);
-  fft1d(width).transformRows(data, height, width, inverse);
+/** Transforms every column of a (height, width) interleaved complex array in place. */
+function transformColumns(data: Float32Array, height: number, width: number, inverse: boolean): void {
   const colFft = fft1d(height);
   const block = new Float64Array(COLUMN_BLOCK * height);
   const block32 = new Float32Array(block.buffer);
   const src = new Float64Array(data.buffer, data.byteOffset, height * width);
   for (let c0 = 0; c0 < width; c0 += COLUMN_BLOCK) {
     const nc = Math.min(COLUMN_BLOCK, width - c0);
-    // gather: block[j·height + r] = data[r, c0 + j] (complex moved as one float64)
+    // gather: block[j·height + r] = data[r, c0 + j] (a complex value moved as one float64)
     for (let r = 0; r < height; r++) {
       const row = r * width + c0;
       for (let j = 0; j < nc; j++) block[j * height + r] = src[row + j];
@@ -229,6 +224,86 @@ export function fft2(data: Float32Array, height: number, width: number, inverse 
       for (let j = 0; j < nc; j++) src[row + j] = block[j * height + r];
     }
   }
+}
+
+/**
+ * In-place 2-D complex DFT of a (height, width) interleaved complex array: rows, then columns.
+ * Inverse is scaled by 1/(height·width), as numpy.fft.ifft2.
+ */
+export function fft2(data: Float32Array, height: number, width: number, inverse = false): void {
+  if (data.length !== 2 * height * width) throw new Error(`fft2: expected ${2 * height * width} floats, got ${data.length}`);
+  fft1d(width).transformRows(data, height, width, inverse);
+  transformColumns(data, height, width, inverse);
+}
+
+/**
+ * The full complex 2-D DFT of a real (height, width) array. Rows go two at a time through one
+ * complex transform: for z = x₁ + i·x₂, X₁[k] = (Z[k] + Z*[−k])/2 and X₂[k] = (Z[k] − Z*[−k])/2i.
+ */
+export function rfft2(real: Float32Array, height: number, width: number): Float32Array {
+  const out = new Float32Array(2 * height * width);
+  const rowFft = fft1d(width);
+  const z = new Float32Array(2 * width);
+  for (let r = 0; r < height; r += 2) {
+    const a = r * width;
+    const b = (r + 1) * width;
+    const pair = r + 1 < height;
+    for (let c = 0; c < width; c++) {
+      z[2 * c] = real[a + c];
+      z[2 * c + 1] = pair ? real[b + c] : 0;
+    }
+    rowFft.transformRows(z, 1, width, false);
+    for (let k = 0; k < width; k++) {
+      const m = k === 0 ? 0 : width - k;
+      const zr = z[2 * k], zi = z[2 * k + 1];
+      const mr = z[2 * m], mi = -z[2 * m + 1]; // Z*[−k]
+      out[2 * (a + k)] = (zr + mr) / 2;
+      out[2 * (a + k) + 1] = (zi + mi) / 2;
+      if (pair) {
+        // (Z − Z*[−k]) / 2i = (di − i·dr)/2 · (−1)… written out: (dr + i·di)/(2i) = di/2 − i·dr/2
+        out[2 * (b + k)] = (zi - mi) / 2;
+        out[2 * (b + k) + 1] = -(zr - mr) / 2;
+      }
+    }
+  }
+  transformColumns(out, height, width, false);
+  return out;
+}
+
+/**
+ * real(IFFT2(spec)) for a (height, width) complex spectrum (destroys `spec`). Columns first, then
+ * rows two at a time: real(ifft(y)) = ifft((y[k] + y*[−k])/2), whose result is real, so two such
+ * rows share one complex inverse transform.
+ */
+export function irfft2Real(spec: Float32Array, height: number, width: number): Float32Array {
+  transformColumns(spec, height, width, true);
+  const out = new Float32Array(height * width);
+  const rowFft = fft1d(width);
+  const z = new Float32Array(2 * width);
+  for (let r = 0; r < height; r += 2) {
+    const a = 2 * r * width;
+    const b = 2 * (r + 1) * width;
+    const pair = r + 1 < height;
+    for (let k = 0; k < width; k++) {
+      const m = k === 0 ? 0 : width - k;
+      // h₁ = (y₁[k] + y₁*[−k])/2, h₂ likewise; z = h₁ + i·h₂
+      const h1r = (spec[a + 2 * k] + spec[a + 2 * m]) / 2;
+      const h1i = (spec[a + 2 * k + 1] - spec[a + 2 * m + 1]) / 2;
+      let h2r = 0, h2i = 0;
+      if (pair) {
+        h2r = (spec[b + 2 * k] + spec[b + 2 * m]) / 2;
+        h2i = (spec[b + 2 * k + 1] - spec[b + 2 * m + 1]) / 2;
+      }
+      z[2 * k] = h1r - h2i;
+      z[2 * k + 1] = h1i + h2r;
+    }
+    rowFft.transformRows(z, 1, width, true);
+    for (let c = 0; c < width; c++) {
+      out[r * width + c] = z[2 * c];
+      if (pair) out[(r + 1) * width + c] = z[2 * c + 1];
+    }
+  }
+  return out;
 }
 
 /** Packs a real (height·width) array into a new interleaved complex array (imaginary parts 0). */

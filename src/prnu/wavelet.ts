@@ -80,6 +80,8 @@ function analyseCols(x: Float32Array, h: number, w: number): [Float32Array, Floa
   const lo = new Float32Array(m * w);
   const hi = new Float32Array(m * w);
   const rows = new Array<number>(TAPS);
+  const [l0, l1, l2, l3, l4, l5, l6, l7] = DEC_LO;
+  const [h0, h1, h2, h3, h4, h5, h6, h7] = DEC_HI;
   for (let k = 0; k < m; k++) {
     for (let j = 0; j < TAPS; j++) rows[j] = reflect(2 * k + 1 - j, h) * w;
     const [r0, r1, r2, r3, r4, r5, r6, r7] = rows;
@@ -87,12 +89,8 @@ function analyseCols(x: Float32Array, h: number, w: number): [Float32Array, Floa
     for (let c = 0; c < w; c++) {
       const e0 = x[r0 + c], e1 = x[r1 + c], e2 = x[r2 + c], e3 = x[r3 + c];
       const e4 = x[r4 + c], e5 = x[r5 + c], e6 = x[r6 + c], e7 = x[r7 + c];
-      lo[out + c] =
-        DEC_LO[0] * e0 + DEC_LO[1] * e1 + DEC_LO[2] * e2 + DEC_LO[3] * e3 +
-        DEC_LO[4] * e4 + DEC_LO[5] * e5 + DEC_LO[6] * e6 + DEC_LO[7] * e7;
-      hi[out + c] =
-        DEC_HI[0] * e0 + DEC_HI[1] * e1 + DEC_HI[2] * e2 + DEC_HI[3] * e3 +
-        DEC_HI[4] * e4 + DEC_HI[5] * e5 + DEC_HI[6] * e6 + DEC_HI[7] * e7;
+      lo[out + c] = l0 * e0 + l1 * e1 + l2 * e2 + l3 * e3 + l4 * e4 + l5 * e5 + l6 * e6 + l7 * e7;
+      hi[out + c] = h0 * e0 + h1 * e1 + h2 * e2 + h3 * e3 + h4 * e4 + h5 * e5 + h6 * e6 + h7 * e7;
     }
   }
   return [lo, hi];
