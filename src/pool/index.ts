@@ -1,0 +1,52 @@
+/**
+ * pool/: one worker-thread pool per process, sized to the cores, for decode + residual work.
+ * The main thread stays free for progress, I/O and the server.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { InputFailure, ResidualResult, ResidualTask, SumsResult, SumsTask } from './worker.js';
+import { InputError } from '../util/errors.js';
+
+export type { ResidualResult, SumsResult } from './worker.js';
+export { centreCrop, cropArray } from './worker.js';
+
+let pool: Piscina | undefined;
+
+/** Threads used: CAMPRINT_THREADS, else the number of cores. */
+export function threadCount(): number {
+  const env = Number(process.env.CAMPRINT_THREADS);
+  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
+}
+
+function getPool(): Piscina {
+  pool ??= new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    maxThreads: threadCount(),
+    minThreads: 0,
+    idleTimeout: 2000,
+  });
+  return pool;
+}
+
+async function runTask<T>(task: ResidualTask | SumsTask): Promise<T> {
+  const out = (await getPool().run(task)) as T | InputFailure;
+  if (out && typeof out === 'object' && 'inputError' in out) throw new InputError(out.inputError);
+  return out as T;
+}
+
+/** Runs a decode+residual task on the pool. Bad input rejects with InputError. */
+export function runResidual(task: Omit<ResidualTask, 'kind'>): Promise<ResidualResult> {
+  return runTask({ ...task, kind: 'residual' });
+}
+
+/** Runs a decode+fingerprint-sums task; resolves with `mismatch: true` when the size differs from `expect`. */
+export function runSums(task: Omit<SumsTask, 'kind'>): Promise<SumsResult & { mismatch?: true }> {
+  return runTask({ ...task, kind: 'sums' });
+}
+
+/** Stops the workers (lets the process exit promptly). */
+export async function closePool(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  if (p) await p.destroy();
+}

@@ -1,0 +1,114 @@
+/**
+ * Matching a photo against fingerprints: the residual is extracted once (worker pool), then
+ * each fingerprint is tested with the PCE detector (prnu/detect).
+ */
+import { initFft, detect, type DetectOptions, type Detection, type ResidualOptions } from '../prnu/index.js';
+import { runResidual, type ResidualResult } from '../pool/index.js';
+
+export interface CandidateFingerprint {
+  camera: string;
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+export interface MatchResult {
+  camera: string;
+  comparable: boolean;
+  /** Why not comparable (sizes), when comparable is false. */
+  reason?: string;
+  pce: number | null;
+  ncc: number | null;
+  pFalseAlarm: number | null;
+  log10PFalseAlarm: number | null;
+  shift: [number, number] | null;
+  rotation: number | null;
+  match: boolean;
+  threshold: number;
+  tests?: number;
+}
+
+export interface MatchReport {
+  file: string;
+  sha256: string;
+  width: number;
+  height: number;
+  orientation: number;
+  results: MatchResult[];
+  seconds: number;
+}
+
+export interface MatchOptions extends DetectOptions, ResidualOptions {
+  maxPixels?: number;
+}
+
+/** Extracts the query's residual (in the pool). */
+export function queryResidual(file: string, opts: MatchOptions = {}): Promise<ResidualResult> {
+  return runResidual({
+    file,
+    options: { levels: opts.levels, sigma: opts.sigma, wienerSigma: opts.wienerSigma },
+    maxPixels: opts.maxPixels,
+  });
+}
+
+/** Tests one fingerprint against an extracted query. */
+export function testFingerprint(q: ResidualResult, k: CandidateFingerprint, opts: DetectOptions = {}): MatchResult {
+  const d = detect(
+    { data: k.data, h: k.height, w: k.width },
+    { data: q.residual, h: q.height, w: q.width },
+    { data: q.intensity, h: q.height, w: q.width },
+    opts,
+  );
+  const threshold = opts.threshold ?? 60;
+  if (!d.comparable) {
+    return {
+      camera: k.camera,
+      comparable: false,
+      reason: d.reason,
+      pce: null,
+      ncc: null,
+      pFalseAlarm: null,
+      log10PFalseAlarm: null,
+      shift: null,
+      rotation: null,
+      match: false,
+      threshold,
+    };
+  }
+  const r: Detection = d;
+  return {
+    camera: k.camera,
+    comparable: true,
+    pce: r.pce,
+    ncc: r.ncc,
+    pFalseAlarm: r.pFalseAlarm,
+    log10PFalseAlarm: r.log10PFalseAlarm,
+    shift: r.shift,
+    rotation: r.rotation,
+    match: r.match,
+    threshold,
+    tests: r.tests,
+  };
+}
+
+/** Matches one image file against the given fingerprints (loaded lazily, one at a time). */
+export async function matchFile(
+  file: string,
+  candidates: Iterable<CandidateFingerprint> | AsyncIterable<CandidateFingerprint>,
+  opts: MatchOptions = {},
+): Promise<MatchReport> {
+  const t0 = performance.now();
+  await initFft();
+  const q = await queryResidual(file, opts);
+  const results: MatchResult[] = [];
+  for await (const k of candidates) results.push(testFingerprint(q, k, opts));
+  return {
+    file,
+    sha256: q.sha256,
+    width: q.width,
+    height: q.height,
+    orientation: q.orientation,
+    results,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Float32Array ↔ bytes for fingerprint blobs: IEEE 754 binary32, little-endian, in array order
+ * (row-major (height, width) for a fingerprint). Bit-exact both ways (NaN payloads, −0 and
+ * subnormals included), whatever the array's byteOffset and whatever the host's byte order.
+ */
+import { endianness } from 'node:os';
+import { InputError } from '../util/errors.js';
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * The array's bytes in little-endian order. On a little-endian host this is a view of the
+ * array's own memory (no copy): use it before the array can change.
+ */
+export function float32ToBytes(data: Float32Array): Buffer {
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN) return view;
+  const out = Buffer.from(view);
+  out.swap32();
+  return out;
+}
+
+/**
+ * A new Float32Array (its own aligned memory) from little-endian bytes. `count` is the number
+ * of values the caller expects; `name` says what the bytes are, for the error when the length
+ * does not match.
+ */
+export function bytesToFloat32(bytes: Uint8Array, count: number, name: string): Float32Array {
+  if (bytes.byteLength !== count * 4) {
+    throw new InputError(
+      `${name}: stored data has ${bytes.byteLength} bytes but ${count} float32 values need ${count * 4}; the database is corrupt`,
+    );
+  }
+  const out = new Float32Array(count);
+  const outBytes = new Uint8Array(out.buffer);
+  outBytes.set(bytes);
+  if (!LITTLE_ENDIAN) Buffer.from(out.buffer).swap32();
+  return out;
+}

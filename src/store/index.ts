@@ -1,0 +1,70 @@
+/**
+ * store/: what camprint keeps between runs, behind one `Store` interface. SQLite (embedded, one
+ * file in the data directory) is the default; a PostgreSQL backend for a shared lab server will
+ * sit behind the same interface and pass the same contract tests (contract.ts).
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InputError, expected } from '../util/errors.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+export type * from './types.js';
+export { JOB_STATUSES } from './types.js';
+export { GENESIS_HASH, auditHash } from './audit.js';
+export { canonicalJson } from './canonical.js';
+
+/** The database file's name inside the data directory. */
+export const DATABASE_FILE = 'camprint.db';
+/** How long a writer waits for another process's write lock by default, in ms. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+export interface OpenStoreOptions {
+  /** The data directory (created when absent, mode 0700); the database is `<dataDir>/camprint.db`. */
+  dataDir: string;
+  /** Actor recorded in the audit log when a call names none; the OS user name by default. */
+  actor?: string;
+  /** How long a writer waits for another's lock, in ms (DEFAULT_BUSY_TIMEOUT_MS by default). */
+  busyTimeoutMs?: number;
+}
+
+/** The data directory to use when the user names none: `~/.camprint`. */
+export function defaultDataDir(): string {
+  return join(homedir(), '.camprint');
+}
+
+function defaultActor(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+/** Opens the store in the data directory, creating it and bringing its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (typeof options !== 'object' || options === null)
+    throw new InputError(expected('an object', 'options', options));
+  const { dataDir } = options;
+  if (typeof dataDir !== 'string' || dataDir.length === 0) {
+    throw new InputError(expected('a directory path', 'dataDir', dataDir));
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new InputError(expected('a non-negative integer (milliseconds)', 'busyTimeoutMs', busyTimeoutMs));
+  }
+  const dir = resolve(dataDir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new InputError(
+      `${dir}: cannot create the data directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: the data directory is not a directory`);
+  const actor = options.actor ?? defaultActor();
+  if (typeof actor !== 'string' || actor.length === 0)
+    throw new InputError(expected('a non-empty string', 'actor', actor));
+  return openSqliteStore({ file: join(dir, DATABASE_FILE), actor, busyTimeoutMs });
+}

@@ -1,0 +1,120 @@
+/**
+ * SQLite schema migrations, in order. Never edit one that has shipped: add the next version.
+ * A PostgreSQL backend keeps the same versions and names with its own DDL.
+ *
+ * Tables are STRICT (SQLite ≥ 3.37): a value of the wrong type is refused rather than stored.
+ * Timestamps are ISO 8601 UTC text; JSON columns hold canonical JSON text.
+ */
+import type { Migration } from './migrations.js';
+import { GENESIS_HASH } from './audit.js';
+
+const initial = `
+CREATE TABLE cameras (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  model      TEXT,
+  device     TEXT,
+  notes      TEXT,
+  created_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE images (
+  id          INTEGER PRIMARY KEY,
+  sha256      TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+  path        TEXT NOT NULL,
+  width       INTEGER NOT NULL CHECK (width > 0),
+  height      INTEGER NOT NULL CHECK (height > 0),
+  format      TEXT NOT NULL,
+  orientation INTEGER NOT NULL DEFAULT 1 CHECK (orientation BETWEEN 1 AND 8),
+  exif        TEXT,
+  first_seen  TEXT NOT NULL
+) STRICT;
+
+-- One current fingerprint per camera. data: float32 little-endian, row-major (height, width).
+-- data comes last: SQLite reads a row's columns in order, and the columns after a large blob
+-- would cost a walk through its overflow pages on every listing.
+CREATE TABLE fingerprints (
+  id          INTEGER PRIMARY KEY,
+  camera_id   INTEGER NOT NULL UNIQUE REFERENCES cameras (id),
+  width       INTEGER NOT NULL CHECK (width > 0),
+  height      INTEGER NOT NULL CHECK (height > 0),
+  images      INTEGER NOT NULL CHECK (images >= 0),
+  quality     TEXT NOT NULL,
+  params      TEXT NOT NULL,
+  data_sha256 TEXT NOT NULL CHECK (length(data_sha256) = 64),
+  created_at  TEXT NOT NULL,
+  digest      BLOB,
+  data        BLOB NOT NULL CHECK (length(data) = width * height * 4)
+) STRICT;
+
+CREATE TABLE fingerprint_sources (
+  fingerprint_id INTEGER NOT NULL REFERENCES fingerprints (id) ON DELETE CASCADE,
+  image_id       INTEGER NOT NULL REFERENCES images (id),
+  PRIMARY KEY (fingerprint_id, image_id)
+) STRICT;
+CREATE INDEX fingerprint_sources_image ON fingerprint_sources (image_id);
+
+-- camera is the name as text: a match result outlives the fingerprint it was made with.
+CREATE TABLE matches (
+  id            INTEGER PRIMARY KEY,
+  image_id      INTEGER NOT NULL REFERENCES images (id),
+  camera        TEXT NOT NULL,
+  pce           REAL,
+  ncc           REAL,
+  p_false_alarm REAL CHECK (p_false_alarm BETWEEN 0 AND 1),
+  shift_y       INTEGER NOT NULL DEFAULT 0,
+  shift_x       INTEGER NOT NULL DEFAULT 0,
+  rotation      INTEGER NOT NULL DEFAULT 0 CHECK (rotation IN (0, 90, 180, 270)),
+  decision      TEXT NOT NULL,
+  threshold     REAL NOT NULL,
+  params        TEXT NOT NULL,
+  created_at    TEXT NOT NULL
+) STRICT;
+CREATE INDEX matches_camera ON matches (camera, id);
+CREATE INDEX matches_image ON matches (image_id, id);
+
+CREATE TABLE jobs (
+  id         TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  progress   REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+  params     TEXT NOT NULL,
+  result     TEXT,
+  error      TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX jobs_status ON jobs (status, created_at);
+
+-- Append-only, hash-chained (see audit.ts). seq is assigned by the writer inside its transaction.
+CREATE TABLE audit_log (
+  seq       INTEGER PRIMARY KEY,
+  ts        TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  details   TEXT NOT NULL,
+  prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+  hash      TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+) STRICT;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused');
+END;
+
+-- A new entry must extend the chain: the next seq, linked to the last hash.
+CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
+WHEN NEW.seq IS NOT coalesce((SELECT max(seq) FROM audit_log), 0) + 1
+  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '${GENESIS_HASH}')
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log: a new entry must follow the last one (next seq, prev_hash = last hash)');
+END;
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: initial }];

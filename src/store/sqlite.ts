@@ -1,0 +1,741 @@
+/**
+ * The SQLite Store (better-sqlite3 v12; v13 crashes on Node 20). One file, `<dataDir>/camprint.db`.
+ *
+ * Settings, and why:
+ * - journal_mode=WAL: readers never block the writer and the writer never blocks readers; several
+ *   processes (CLI, server, workers) can share the file.
+ * - busy_timeout (10 s by default): a writer waits for another process's write transaction
+ *   instead of failing at once with SQLITE_BUSY.
+ * - Every write is one `BEGIN IMMEDIATE` transaction: the write lock is taken at the start, so two
+ *   processes' read-then-write sequences (the audit chain's head, a job's state) never interleave,
+ *   and waiting happens in the busy handler, never as a deadlock-induced SQLITE_BUSY mid-way.
+ * - synchronous=FULL: each commit is on disk (WAL fsync'd) before the call returns. NORMAL is also
+ *   corruption-safe in WAL mode, but the last commits can vanish after a power loss; a forensic
+ *   record (an audit entry, a match that was reported) must not. An fsync per write costs
+ *   milliseconds, nothing next to computing a fingerprint.
+ * - foreign_keys=ON: fingerprint sources and matches always point at existing rows.
+ *
+ * better-sqlite3 is synchronous: each async method does its work in one go (the Promise only
+ * carries the result), so a call never yields while it holds a transaction.
+ */
+import Database from 'better-sqlite3';
+import { InputError } from '../util/errors.js';
+import { GENESIS_HASH, auditHash, verifyChain, type StoredAuditRow } from './audit.js';
+import { bytesToFloat32 } from './blob.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
+import { checkMigrationList, pendingMigrations, type AppliedMigration } from './migrations.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import type {
+  AuditEntry,
+  AuditFilter,
+  AuditInput,
+  AuditVerification,
+  CameraRecord,
+  FingerprintRecord,
+  ImageInput,
+  ImageRecord,
+  JobFilter,
+  JobInput,
+  JobPatch,
+  JobRecord,
+  JobStatus,
+  JsonObject,
+  MatchFilter,
+  MatchInput,
+  MatchRecord,
+  PutFingerprintInput,
+  Rotation,
+  Store,
+  StoreInfo,
+  StoredFingerprint,
+} from './types.js';
+import {
+  checkInteger,
+  checkLimit,
+  checkName,
+  checkSha256,
+  isoNow,
+  normalizeAudit,
+  normalizeFingerprint,
+  normalizeImage,
+  normalizeJobFilter,
+  normalizeJobInput,
+  normalizeJobPatch,
+  normalizeMatch,
+  normalizeMatchFilter,
+  type ImageRow,
+} from './validate.js';
+
+export interface SqliteStoreOptions {
+  /** The database file. Its directory must exist. */
+  file: string;
+  /** Actor recorded in the audit log when a call names none. */
+  actor: string;
+  /** How long a writer waits for another's lock, in ms. */
+  busyTimeoutMs: number;
+}
+
+/** Rows as SQLite returns them (snake_case columns). */
+interface FingerprintRowDb {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  width: number;
+  height: number;
+  images: number;
+  quality: string;
+  params: string;
+  data_sha256: string;
+  created_at: string;
+}
+interface ImageRowDb {
+  sha256: string;
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  orientation: number;
+  exif: string | null;
+  first_seen: string;
+}
+interface CameraRowDb {
+  name: string;
+  model: string | null;
+  device: string | null;
+  notes: string | null;
+  created_at: string;
+}
+interface MatchRowDb {
+  id: number;
+  image_sha256: string;
+  image_path: string;
+  camera: string;
+  pce: number | null;
+  ncc: number | null;
+  p_false_alarm: number | null;
+  shift_y: number;
+  shift_x: number;
+  rotation: number;
+  decision: string;
+  threshold: number;
+  params: string;
+  created_at: string;
+}
+interface JobRowDb {
+  id: string;
+  kind: string;
+  status: string;
+  progress: number;
+  params: string;
+  result: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+interface AuditRowDb {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const FINGERPRINT_COLUMNS = `c.name AS camera, c.model, c.device, f.width, f.height, f.images, f.quality, f.params,
+  f.data_sha256, f.created_at`;
+const IMAGE_COLUMNS = 'i.sha256, i.path, i.width, i.height, i.format, i.orientation, i.exif, i.first_seen';
+const MATCH_COLUMNS = `m.id, i.sha256 AS image_sha256, i.path AS image_path, m.camera, m.pce, m.ncc, m.p_false_alarm,
+  m.shift_y, m.shift_x, m.rotation, m.decision, m.threshold, m.params, m.created_at`;
+const JOB_COLUMNS = 'id, kind, status, progress, params, result, error, created_at, updated_at';
+const AUDIT_COLUMNS = 'seq, ts, actor, action, subject, details, prev_hash, hash';
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Parses a JSON object column; a broken one means a corrupt database. */
+function parseObject(text: string, what: string): JsonObject {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as JsonObject;
+  } catch {
+    // reported below
+  }
+  throw new InputError(`${what}: the stored JSON is unreadable; the database is corrupt`);
+}
+
+function toFingerprintRecord(r: FingerprintRowDb): FingerprintRecord {
+  const rec: FingerprintRecord = {
+    camera: r.camera,
+    width: r.width,
+    height: r.height,
+    images: r.images,
+    quality: parseObject(r.quality, `fingerprint ${r.camera} quality`),
+    params: parseObject(r.params, `fingerprint ${r.camera} params`),
+    dataSha256: r.data_sha256,
+    createdAt: r.created_at,
+  };
+  if (r.model !== null) rec.model = r.model;
+  if (r.device !== null) rec.device = r.device;
+  return rec;
+}
+
+function toImageRecord(r: ImageRowDb): ImageRecord {
+  const rec: ImageRecord = {
+    sha256: r.sha256,
+    path: r.path,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    orientation: r.orientation,
+    firstSeen: r.first_seen,
+  };
+  if (r.exif !== null) rec.exif = parseObject(r.exif, `image ${r.sha256} exif`);
+  return rec;
+}
+
+function toCameraRecord(r: CameraRowDb): CameraRecord {
+  const rec: CameraRecord = { name: r.name, createdAt: r.created_at };
+  if (r.model !== null) rec.model = r.model;
+  if (r.device !== null) rec.device = r.device;
+  if (r.notes !== null) rec.notes = r.notes;
+  return rec;
+}
+
+function toMatchRecord(r: MatchRowDb): MatchRecord {
+  return {
+    id: r.id,
+    imageSha256: r.image_sha256,
+    imagePath: r.image_path,
+    camera: r.camera,
+    pce: r.pce,
+    ncc: r.ncc,
+    pFalseAlarm: r.p_false_alarm,
+    shiftY: r.shift_y,
+    shiftX: r.shift_x,
+    rotation: r.rotation as Rotation,
+    decision: r.decision,
+    threshold: r.threshold,
+    params: parseObject(r.params, `match ${r.id} params`),
+    createdAt: r.created_at,
+  };
+}
+
+function toJobRecord(r: JobRowDb): JobRecord {
+  const rec: JobRecord = {
+    id: r.id,
+    kind: r.kind,
+    status: r.status as JobStatus,
+    progress: r.progress,
+    params: parseObject(r.params, `job ${r.id} params`),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+  if (r.result !== null) rec.result = parseObject(r.result, `job ${r.id} result`);
+  if (r.error !== null) rec.error = r.error;
+  return rec;
+}
+
+function toAuditEntry(r: AuditRowDb): AuditEntry {
+  return {
+    seq: r.seq,
+    ts: r.ts,
+    actor: r.actor,
+    action: r.action,
+    subject: r.subject,
+    details: parseObject(r.details, `audit entry ${r.seq} details`),
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+/** Opens (creating when absent) the database file, sets it up and brings its schema up to date. */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const { file } = options;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { timeout: options.busyTimeoutMs });
+    db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs)}`);
+    const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+    if (mode !== 'wal')
+      throw new InputError(`${file}: cannot switch the database to WAL mode (it stays in ${mode} mode)`);
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+    return new SqliteStore(db, options);
+  } catch (err) {
+    db?.close();
+    if (err instanceof Database.SqliteError) {
+      if (err.code === 'SQLITE_NOTADB' || err.code === 'SQLITE_CORRUPT') {
+        throw new InputError(`${file}: not a camprint database, or a corrupt one (${err.message})`);
+      }
+      if (err.code.startsWith('SQLITE_CANTOPEN') || err.code.startsWith('SQLITE_READONLY')) {
+        throw new InputError(`${file}: cannot open the database for writing (${err.message})`);
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * Applies the pending migrations, each in its own BEGIN IMMEDIATE transaction with its
+ * schema_migrations row. Several processes opening a new database at once are serialised by the
+ * write lock; each re-reads the version under the lock, so a migration runs exactly once.
+ */
+function migrate(db: Database.Database, file: string): void {
+  checkMigrationList(SQLITE_MIGRATIONS);
+  const hasTable = () =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !==
+    undefined;
+  if (!hasTable()) {
+    db.transaction(() => {
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT',
+      );
+    }).immediate();
+  }
+  const applied = () =>
+    db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as AppliedMigration[];
+  for (const m of pendingMigrations(SQLITE_MIGRATIONS, applied(), file)) {
+    db.transaction(() => {
+      if (!pendingMigrations(SQLITE_MIGRATIONS, applied(), file).some((p) => p.version === m.version)) return;
+      db.exec(m.up);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        isoNow(),
+      );
+    }).immediate();
+  }
+}
+
+class SqliteStore implements Store {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly file: string;
+  private readonly actor: string;
+
+  constructor(
+    private readonly conn: Database.Database,
+    options: SqliteStoreOptions,
+  ) {
+    this.file = options.file;
+    this.actor = options.actor;
+  }
+
+  private get db(): Database.Database {
+    if (!this.conn.open) throw new Error(`store ${this.file} is closed`);
+    return this.conn;
+  }
+
+  /** A prepared statement, cached by its text. */
+  private sql(text: string): Database.Statement {
+    let s = this.statements.get(text);
+    if (s === undefined) {
+      s = this.db.prepare(text);
+      this.statements.set(text, s);
+    }
+    return s;
+  }
+
+  /** Runs fn in one BEGIN IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async info(): Promise<StoreInfo> {
+    const row = this.sql('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return { backend: 'sqlite', location: this.file, schemaVersion: row.v ?? 0 };
+  }
+
+  // ── fingerprints ──────────────────────────────────────────────────────────
+
+  async putFingerprint(input: PutFingerprintInput): Promise<FingerprintRecord> {
+    const fp = normalizeFingerprint(input);
+    const actor = fp.actor ?? this.actor;
+    // fp.bytes may view the caller's array: everything below runs without yielding.
+    return this.write(() => {
+      const now = isoNow();
+      const camera = this.sql(
+        `INSERT INTO cameras (name, model, device, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET model = coalesce(excluded.model, cameras.model),
+                                          device = coalesce(excluded.device, cameras.device)
+         RETURNING id`,
+      ).get(fp.camera, fp.model, fp.device, now) as { id: number };
+      const previous = this.sql('SELECT id, data_sha256 FROM fingerprints WHERE camera_id = ?').get(
+        camera.id,
+      ) as { id: number; data_sha256: string } | undefined;
+      if (previous) this.sql('DELETE FROM fingerprints WHERE id = ?').run(previous.id);
+      const inserted = this.sql(
+        `INSERT INTO fingerprints (camera_id, width, height, images, quality, params, data, data_sha256, digest, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING id`,
+      ).get(
+        camera.id,
+        fp.width,
+        fp.height,
+        fp.images,
+        fp.quality,
+        fp.params,
+        fp.bytes,
+        fp.dataSha256,
+        now,
+      ) as {
+        id: number;
+      };
+      const addSource = this.sql('INSERT INTO fingerprint_sources (fingerprint_id, image_id) VALUES (?, ?)');
+      for (const source of fp.sources) addSource.run(inserted.id, this.ensureImage(source, now));
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'fingerprint.put',
+          subject: `camera:${fp.camera}`,
+          details: {
+            width: fp.width,
+            height: fp.height,
+            images: fp.images,
+            dataSha256: fp.dataSha256,
+            sources: fp.sources.map((s) => s.sha256),
+            replaced: previous ? previous.data_sha256 : null,
+          },
+        },
+        now,
+      );
+      return this.fingerprintRecord(fp.camera) as FingerprintRecord;
+    });
+  }
+
+  async getFingerprint(camera: string): Promise<StoredFingerprint | undefined> {
+    checkName(camera, 'camera');
+    const row = this.sql(
+      `SELECT ${FINGERPRINT_COLUMNS}, f.data FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name = ?`,
+    ).get(camera) as (FingerprintRowDb & { data: Buffer }) | undefined;
+    if (row === undefined) return undefined;
+    const record = toFingerprintRecord(row);
+    const data = bytesToFloat32(
+      row.data,
+      row.width * row.height,
+      `fingerprint ${camera} (${row.width}×${row.height})`,
+    );
+    const sha = sha256Hex(row.data);
+    if (sha !== row.data_sha256) {
+      throw new InputError(
+        `fingerprint ${camera}: stored data has SHA-256 ${sha} but ${row.data_sha256} was recorded; the database is corrupt`,
+      );
+    }
+    return { record, data };
+  }
+
+  private fingerprintRecord(camera: string): FingerprintRecord | undefined {
+    const row = this.sql(
+      `SELECT ${FINGERPRINT_COLUMNS} FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name = ?`,
+    ).get(camera) as FingerprintRowDb | undefined;
+    return row && toFingerprintRecord(row);
+  }
+
+  async getFingerprintRecord(camera: string): Promise<FingerprintRecord | undefined> {
+    return this.fingerprintRecord(checkName(camera, 'camera'));
+  }
+
+  async listFingerprints(): Promise<FingerprintRecord[]> {
+    const rows = this.sql(
+      `SELECT ${FINGERPRINT_COLUMNS} FROM fingerprints f JOIN cameras c ON c.id = f.camera_id`,
+    ).all() as FingerprintRowDb[];
+    return rows.map(toFingerprintRecord).sort((a, b) => byCodePoint(a.camera, b.camera));
+  }
+
+  async listFingerprintSources(camera: string): Promise<ImageRecord[]> {
+    checkName(camera, 'camera');
+    const rows = this.sql(
+      `SELECT ${IMAGE_COLUMNS} FROM fingerprint_sources s
+         JOIN fingerprints f ON f.id = s.fingerprint_id
+         JOIN cameras c ON c.id = f.camera_id
+         JOIN images i ON i.id = s.image_id
+       WHERE c.name = ?`,
+    ).all(camera) as ImageRowDb[];
+    return rows.map(toImageRecord).sort((a, b) => byCodePoint(a.sha256, b.sha256));
+  }
+
+  async deleteFingerprint(camera: string, options: { actor?: string } = {}): Promise<boolean> {
+    checkName(camera, 'camera');
+    const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    return this.write(() => {
+      const row = this.sql(
+        'SELECT f.id, f.data_sha256 FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name = ?',
+      ).get(camera) as { id: number; data_sha256: string } | undefined;
+      if (row === undefined) return false;
+      this.sql('DELETE FROM fingerprints WHERE id = ?').run(row.id);
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'fingerprint.delete',
+          subject: `camera:${camera}`,
+          details: { dataSha256: row.data_sha256 },
+        },
+        isoNow(),
+      );
+      return true;
+    });
+  }
+
+  async listCameras(): Promise<CameraRecord[]> {
+    const rows = this.sql(
+      'SELECT name, model, device, notes, created_at FROM cameras',
+    ).all() as CameraRowDb[];
+    return rows.map(toCameraRecord).sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  // ── images ────────────────────────────────────────────────────────────────
+
+  /** Inserts the image when its SHA-256 is new (inside a write transaction); returns its row id. */
+  private ensureImage(image: ImageRow, now: string): number {
+    this.sql(
+      `INSERT INTO images (sha256, path, width, height, format, orientation, exif, first_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+    ).run(
+      image.sha256,
+      image.path,
+      image.width,
+      image.height,
+      image.format,
+      image.orientation,
+      image.exif,
+      now,
+    );
+    return (this.sql('SELECT id FROM images WHERE sha256 = ?').get(image.sha256) as { id: number }).id;
+  }
+
+  private imageRecord(sha256: string): ImageRecord | undefined {
+    const row = this.sql(`SELECT ${IMAGE_COLUMNS} FROM images i WHERE i.sha256 = ?`).get(sha256) as
+      ImageRowDb | undefined;
+    return row && toImageRecord(row);
+  }
+
+  async upsertImage(input: ImageInput): Promise<ImageRecord> {
+    const image = normalizeImage(input, 'image');
+    return this.write(() => {
+      this.ensureImage(image, isoNow());
+      return this.imageRecord(image.sha256) as ImageRecord;
+    });
+  }
+
+  async getImage(sha256: string): Promise<ImageRecord | undefined> {
+    return this.imageRecord(checkSha256(sha256, 'sha256'));
+  }
+
+  // ── matches ───────────────────────────────────────────────────────────────
+
+  async recordMatch(input: MatchInput): Promise<MatchRecord> {
+    const m = normalizeMatch(input);
+    const actor = m.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      const imageId = this.ensureImage(m.image, now);
+      const { id } = this.sql(
+        `INSERT INTO matches (image_id, camera, pce, ncc, p_false_alarm, shift_y, shift_x, rotation, decision, threshold,
+                              params, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      ).get(
+        imageId,
+        m.camera,
+        m.pce,
+        m.ncc,
+        m.pFalseAlarm,
+        m.shiftY,
+        m.shiftX,
+        m.rotation,
+        m.decision,
+        m.threshold,
+        m.params,
+        now,
+      ) as { id: number };
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'match.record',
+          subject: `image:${m.image.sha256}`,
+          details: {
+            match: id,
+            camera: m.camera,
+            pce: m.pce,
+            ncc: m.ncc,
+            pFalseAlarm: m.pFalseAlarm,
+            decision: m.decision,
+            threshold: m.threshold,
+          },
+        },
+        now,
+      );
+      const row = this.sql(
+        `SELECT ${MATCH_COLUMNS} FROM matches m JOIN images i ON i.id = m.image_id WHERE m.id = ?`,
+      ).get(id) as MatchRowDb;
+      return toMatchRecord(row);
+    });
+  }
+
+  async listMatches(filter?: MatchFilter): Promise<MatchRecord[]> {
+    const f = normalizeMatchFilter(filter);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.camera !== undefined) {
+      where.push('m.camera = ?');
+      params.push(f.camera);
+    }
+    if (f.imageSha256 !== undefined) {
+      where.push('i.sha256 = ?');
+      params.push(f.imageSha256);
+    }
+    if (f.decision !== undefined) {
+      where.push('m.decision = ?');
+      params.push(f.decision);
+    }
+    if (f.afterId !== undefined) {
+      where.push('m.id > ?');
+      params.push(f.afterId);
+    }
+    const text =
+      `SELECT ${MATCH_COLUMNS} FROM matches m JOIN images i ON i.id = m.image_id` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY m.id' +
+      (f.limit !== undefined ? ' LIMIT ?' : '');
+    if (f.limit !== undefined) params.push(f.limit);
+    return (this.sql(text).all(...params) as MatchRowDb[]).map(toMatchRecord);
+  }
+
+  // ── jobs ──────────────────────────────────────────────────────────────────
+
+  private jobRecord(id: string): JobRecord | undefined {
+    const row = this.sql(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as JobRowDb | undefined;
+    return row && toJobRecord(row);
+  }
+
+  async createJob(input: JobInput): Promise<JobRecord> {
+    const job = normalizeJobInput(input);
+    return this.write(() => {
+      if (this.jobRecord(job.id) !== undefined) throw new InputError(`job ${job.id} already exists`);
+      const now = isoNow();
+      this.sql(
+        `INSERT INTO jobs (id, kind, status, progress, params, result, error, created_at, updated_at)
+         VALUES (?, ?, 'queued', 0, ?, NULL, NULL, ?, ?)`,
+      ).run(job.id, job.kind, job.params, now, now);
+      return this.jobRecord(job.id) as JobRecord;
+    });
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<JobRecord> {
+    checkName(id, 'id');
+    const p = normalizeJobPatch(patch);
+    return this.write(() => {
+      const row = this.sql(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as JobRowDb | undefined;
+      if (row === undefined) throw new InputError(`job ${id} does not exist`);
+      this.sql(
+        'UPDATE jobs SET status = ?, progress = ?, result = ?, error = ?, updated_at = ? WHERE id = ?',
+      ).run(
+        p.status ?? row.status,
+        p.progress ?? row.progress,
+        p.result === undefined ? row.result : p.result,
+        p.error === undefined ? row.error : p.error,
+        isoNow(),
+        id,
+      );
+      return this.jobRecord(id) as JobRecord;
+    });
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    return this.jobRecord(checkName(id, 'id'));
+  }
+
+  async listJobs(filter?: JobFilter): Promise<JobRecord[]> {
+    const f = normalizeJobFilter(filter);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.status !== undefined) {
+      where.push('status = ?');
+      params.push(f.status);
+    }
+    if (f.kind !== undefined) {
+      where.push('kind = ?');
+      params.push(f.kind);
+    }
+    const text =
+      `SELECT ${JOB_COLUMNS} FROM jobs` +
+      (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+      ' ORDER BY created_at, id' +
+      (f.limit !== undefined ? ' LIMIT ?' : '');
+    if (f.limit !== undefined) params.push(f.limit);
+    return (this.sql(text).all(...params) as JobRowDb[]).map(toJobRecord);
+  }
+
+  // ── audit log ─────────────────────────────────────────────────────────────
+
+  /** Appends one entry after the current head (inside a write transaction, so the head cannot move). */
+  private appendAuditTx(input: AuditInput, ts: string): AuditEntry {
+    const a = normalizeAudit(input);
+    const head = this.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      { seq: number; hash: string } | undefined;
+    const seq = head ? head.seq + 1 : 1;
+    const prevHash = head ? head.hash : GENESIS_HASH;
+    const fields = { seq, ts, actor: a.actor, action: a.action, subject: a.subject, details: a.details };
+    const hash = auditHash(prevHash, fields);
+    this.sql(
+      `INSERT INTO audit_log (seq, ts, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(seq, ts, a.actor, a.action, a.subject, canonicalJson(a.details, 'audit.details'), prevHash, hash);
+    return { ...fields, prevHash, hash };
+  }
+
+  async appendAudit(input: AuditInput): Promise<AuditEntry> {
+    normalizeAudit(input); // reject bad input before taking the write lock
+    return this.write(() => this.appendAuditTx(input, isoNow()));
+  }
+
+  async listAudit(filter?: AuditFilter): Promise<AuditEntry[]> {
+    const fromSeq =
+      filter?.fromSeq === undefined
+        ? 1
+        : checkInteger(filter.fromSeq, 'filter.fromSeq', 1, Number.MAX_SAFE_INTEGER);
+    const limit = checkLimit(filter?.limit, 'filter.limit');
+    const text =
+      `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq >= ? ORDER BY seq` +
+      (limit !== undefined ? ' LIMIT ?' : '');
+    const params = limit !== undefined ? [fromSeq, limit] : [fromSeq];
+    return (this.sql(text).all(...params) as AuditRowDb[]).map(toAuditEntry);
+  }
+
+  async verifyAudit(): Promise<AuditVerification> {
+    // One SELECT reads one consistent snapshot (WAL), streamed row by row.
+    const rows = this.db
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`)
+      .iterate() as IterableIterator<AuditRowDb>;
+    function* entries(): Generator<StoredAuditRow> {
+      for (const r of rows) {
+        let details: JsonObject | undefined;
+        try {
+          details = parseObject(r.details, 'details');
+        } catch {
+          details = undefined;
+        }
+        yield {
+          seq: r.seq,
+          ts: r.ts,
+          actor: r.actor,
+          action: r.action,
+          subject: r.subject,
+          details,
+          prevHash: r.prev_hash,
+          hash: r.hash,
+        };
+      }
+    }
+    return verifyChain(entries());
+  }
+
+  async close(): Promise<void> {
+    if (!this.conn.open) return;
+    try {
+      this.conn.pragma('optimize');
+    } finally {
+      this.conn.close();
+    }
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * The Store contract: what camprint keeps between runs (cameras, images, fingerprints, matches,
+ * jobs, the audit log). Every backend (SQLite now, PostgreSQL later) implements this interface
+ * and passes the same test suite (`runStoreContract` in contract.ts).
+ *
+ * Conventions shared by every backend:
+ * - Every method is async; every write is one transaction (all or nothing).
+ * - Timestamps are ISO 8601 UTC strings with milliseconds (`2025-01-31T12:00:00.000Z`).
+ * - JSON fields are plain data (objects, arrays, strings, finite numbers, booleans, null); they are
+ *   stored as canonical JSON (sorted keys), so equal data is stored as equal text.
+ * - Bad arguments reject with InputError (exit 2), naming the parameter, what was expected and what
+ *   came; so does a database that is corrupt or newer than this build.
+ */
+
+/** JSON object stored as text (quality figures, parameters, details). */
+export type JsonObject = Record<string, unknown>;
+
+/** One camera's current fingerprint, without its pixel data. */
+export interface FingerprintRecord {
+  camera: string;
+  model?: string;
+  device?: string;
+  /** Fingerprint size in pixels; the data holds width·height float32 values, row-major (height, width). */
+  width: number;
+  height: number;
+  /** Number of images the fingerprint was estimated from. */
+  images: number;
+  /** Quality figures (images used, their mean PCE, PRNU energy, …). */
+  quality: JsonObject;
+  /** Parameters of the estimation (wavelet, σ, …), enough to reproduce it. */
+  params: JsonObject;
+  /** SHA-256 (hex) of the data as stored: float32 little-endian, row-major. */
+  dataSha256: string;
+  createdAt: string;
+}
+
+/** A fingerprint with its pixel data: float32, row-major (height, width). */
+export interface StoredFingerprint {
+  record: FingerprintRecord;
+  data: Float32Array;
+}
+
+/** An image as camprint first saw it. The SHA-256 of the file's bytes is its identity. */
+export interface ImageInput {
+  /** SHA-256 of the file's bytes, 64 lower-case hex digits. */
+  sha256: string;
+  path: string;
+  width: number;
+  height: number;
+  /** Container format as decoded (jpeg, png, tiff, webp, …). */
+  format: string;
+  /** EXIF orientation tag 1–8; 1 when absent. */
+  orientation?: number;
+  /** EXIF fields worth keeping (camera make/model, dates, …). */
+  exif?: JsonObject;
+}
+
+export interface ImageRecord {
+  sha256: string;
+  /** The path under which the image was first seen (later sightings do not change it). */
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  orientation: number;
+  exif?: JsonObject;
+  firstSeen: string;
+}
+
+export interface CameraRecord {
+  name: string;
+  model?: string;
+  device?: string;
+  notes?: string;
+  createdAt: string;
+}
+
+export interface PutFingerprintInput {
+  /** Camera name (the user's label); the camera row is created when new. */
+  camera: string;
+  /** Camera model and device; when given they replace the camera's stored values. */
+  model?: string;
+  device?: string;
+  width: number;
+  height: number;
+  images: number;
+  quality: JsonObject;
+  params: JsonObject;
+  /** width·height float32 values, row-major (height, width). Any byteOffset. */
+  data: Float32Array;
+  /** The images the fingerprint was estimated from (duplicates are kept once). */
+  sources: ImageInput[];
+  /** Who did it (audit log); the store's actor when absent. */
+  actor?: string;
+}
+
+/** Rotation applied to the query image before correlation, in degrees. */
+export type Rotation = 0 | 90 | 180 | 270;
+
+export interface MatchInput {
+  /** The query image (recorded in `images` when new). */
+  image: ImageInput;
+  /** Camera name the image was compared with (kept as text: the record outlives the fingerprint). */
+  camera: string;
+  /** Peak-to-correlation energy; null when not comparable (e.g. different resolutions). */
+  pce: number | null;
+  /** Normalised cross-correlation at the peak; null when not comparable. */
+  ncc: number | null;
+  /** False-alarm probability derived from the PCE; null when not comparable. */
+  pFalseAlarm: number | null;
+  /** Shift of the peak in pixels (cropped images); 0 when absent. */
+  shiftY?: number;
+  shiftX?: number;
+  rotation?: Rotation;
+  /** The decision as the detector states it (e.g. "match", "no-match", "not-comparable"). */
+  decision: string;
+  /** PCE threshold the decision used. */
+  threshold: number;
+  params?: JsonObject;
+  actor?: string;
+}
+
+export interface MatchRecord {
+  id: number;
+  imageSha256: string;
+  imagePath: string;
+  camera: string;
+  pce: number | null;
+  ncc: number | null;
+  pFalseAlarm: number | null;
+  shiftY: number;
+  shiftX: number;
+  rotation: Rotation;
+  decision: string;
+  threshold: number;
+  params: JsonObject;
+  createdAt: string;
+}
+
+export interface MatchFilter {
+  camera?: string;
+  imageSha256?: string;
+  decision?: string;
+  /** Only matches with an id above this one (paging). */
+  afterId?: number;
+  limit?: number;
+}
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface JobInput {
+  /** Job id; a random UUID when absent. */
+  id?: string;
+  kind: string;
+  params?: JsonObject;
+}
+
+/** Fields of a job to change; absent fields keep their values, `null` clears result or error. */
+export interface JobPatch {
+  status?: JobStatus;
+  /** Fraction done, 0–1. */
+  progress?: number;
+  result?: JsonObject | null;
+  error?: string | null;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  progress: number;
+  params: JsonObject;
+  result?: JsonObject;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  kind?: string;
+  limit?: number;
+}
+
+export interface AuditInput {
+  actor: string;
+  /** What was done, dotted (e.g. "fingerprint.put", "case.export"). */
+  action: string;
+  /** What it was done to (e.g. "camera:Nikon_D70_0"). */
+  subject: string;
+  details?: JsonObject;
+}
+
+/** One audit-log entry. hash = SHA-256(prevHash + canonical JSON of {seq, ts, actor, action, subject, details}). */
+export interface AuditEntry {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: JsonObject;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  /** First sequence number to return (1 when absent). */
+  fromSeq?: number;
+  limit?: number;
+}
+
+/**
+ * The result of recomputing the audit chain. A chain cut short at its end (the last entries
+ * removed) looks valid on its own: compare `entries` and `headHash` with a copy kept elsewhere
+ * (e.g. printed in a report) to detect that.
+ */
+export interface AuditVerification {
+  ok: boolean;
+  /** Entries read. */
+  entries: number;
+  /** Hash of the last entry, null for an empty log. */
+  headHash: string | null;
+  /** The first sequence number at which the chain does not hold (absent when ok). */
+  firstBadSeq?: number;
+  /** Why the chain breaks there (absent when ok). */
+  reason?: string;
+}
+
+export interface StoreInfo {
+  backend: 'sqlite';
+  /** Where the data lives (a file path for SQLite). */
+  location: string;
+  schemaVersion: number;
+}
+
+export interface Store {
+  info(): Promise<StoreInfo>;
+
+  /** Stores a camera's fingerprint, replacing the previous one, with its sources and an audit entry, in one transaction. */
+  putFingerprint(input: PutFingerprintInput): Promise<FingerprintRecord>;
+  /** The camera's fingerprint with its data (checked against its length and SHA-256), or undefined. */
+  getFingerprint(camera: string): Promise<StoredFingerprint | undefined>;
+  getFingerprintRecord(camera: string): Promise<FingerprintRecord | undefined>;
+  /** All fingerprints without data, sorted by camera name (code-point order). */
+  listFingerprints(): Promise<FingerprintRecord[]>;
+  /** The images the camera's current fingerprint was built from, sorted by SHA-256. */
+  listFingerprintSources(camera: string): Promise<ImageRecord[]>;
+  /** Deletes the camera's fingerprint (the camera row stays); false when there was none. */
+  deleteFingerprint(camera: string, options?: { actor?: string }): Promise<boolean>;
+
+  listCameras(): Promise<CameraRecord[]>;
+
+  /** Records an image when its SHA-256 is new; returns the stored record either way. */
+  upsertImage(input: ImageInput): Promise<ImageRecord>;
+  getImage(sha256: string): Promise<ImageRecord | undefined>;
+
+  /** Records a match result (and its image when new) with an audit entry. */
+  recordMatch(input: MatchInput): Promise<MatchRecord>;
+  /** Matches in the order they were recorded. */
+  listMatches(filter?: MatchFilter): Promise<MatchRecord[]>;
+
+  /** Creates a queued job; rejects with InputError when the id exists. */
+  createJob(input: JobInput): Promise<JobRecord>;
+  /** Changes a job; rejects with InputError when it does not exist. */
+  updateJob(id: string, patch: JobPatch): Promise<JobRecord>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  /** Jobs by creation time. */
+  listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+
+  appendAudit(input: AuditInput): Promise<AuditEntry>;
+  listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification>;
+
+  /** Closes the connection; later calls reject. Closing twice is harmless. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,323 @@
+/**
+ * Checks at the Store's boundary, shared by every backend: each input is checked once, here,
+ * and turned into the exact values the database receives (canonical JSON text, blob bytes).
+ * Messages follow util/errors `expected()`: the parameter, what was expected, what came.
+ */
+import { randomUUID } from 'node:crypto';
+import { InputError, expected } from '../util/errors.js';
+import { float32ToBytes } from './blob.js';
+import { canonicalObject, sha256Hex } from './canonical.js';
+import {
+  JOB_STATUSES,
+  type AuditInput,
+  type ImageInput,
+  type JobFilter,
+  type JobInput,
+  type JobPatch,
+  type JobStatus,
+  type MatchFilter,
+  type MatchInput,
+  type PutFingerprintInput,
+  type Rotation,
+} from './types.js';
+
+/** Longest name or label accepted (camera, actor, action, kind, …). */
+const MAX_NAME = 256;
+/** Longest free text accepted (paths, error messages, notes). */
+const MAX_TEXT = 64 * 1024;
+/** Largest fingerprint side; 2^16 keeps width·height·4 far below SQLite's 1 GB blob limit at realistic sizes. */
+const MAX_SIDE = 65_536;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A non-empty name without control characters or surrounding spaces. */
+export function checkName(value: unknown, name: string): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > MAX_NAME ||
+    value.trim() !== value ||
+    CONTROL.test(value)
+  ) {
+    throw new InputError(
+      expected(
+        `a non-empty name (at most ${MAX_NAME} characters, no control characters or surrounding spaces)`,
+        name,
+        value,
+      ),
+    );
+  }
+  return value;
+}
+
+function checkText(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT) {
+    throw new InputError(expected(`a non-empty string (at most ${MAX_TEXT} characters)`, name, value));
+  }
+  return value;
+}
+
+function optionalName(value: unknown, name: string): string | null {
+  return value === undefined || value === null ? null : checkName(value, name);
+}
+
+export function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(expected(`an integer between ${min} and ${max}`, name, value));
+  }
+  return value;
+}
+
+function checkFinite(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InputError(expected('a finite number', name, value));
+  return value;
+}
+
+function finiteOrNull(value: unknown, name: string): number | null {
+  return value === null ? null : checkFinite(value, name);
+}
+
+export function checkSha256(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) {
+    throw new InputError(expected('a SHA-256 of 64 lower-case hex digits', name, value));
+  }
+  return value;
+}
+
+function checkObject(value: unknown, name: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(expected('an object', name, Array.isArray(value) ? '[array]' : value));
+  }
+}
+
+export function checkLimit(value: unknown, name: string): number | undefined {
+  return value === undefined ? undefined : checkInteger(value, name, 1, 1_000_000_000);
+}
+
+export function isoNow(): string {
+  return new Date().toISOString();
+}
+
+/** An image as the database receives it. */
+export interface ImageRow {
+  sha256: string;
+  path: string;
+  width: number;
+  height: number;
+  format: string;
+  orientation: number;
+  exif: string | null;
+}
+
+export function normalizeImage(input: ImageInput, name: string): ImageRow {
+  checkObject(input, name);
+  return {
+    sha256: checkSha256(input.sha256, `${name}.sha256`),
+    path: checkText(input.path, `${name}.path`),
+    width: checkInteger(input.width, `${name}.width`, 1, 1_000_000),
+    height: checkInteger(input.height, `${name}.height`, 1, 1_000_000),
+    format: checkName(input.format, `${name}.format`),
+    orientation:
+      input.orientation === undefined ? 1 : checkInteger(input.orientation, `${name}.orientation`, 1, 8),
+    exif: input.exif === undefined ? null : canonicalObject(input.exif, `${name}.exif`),
+  };
+}
+
+/** A fingerprint as the database receives it. */
+export interface FingerprintRow {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  width: number;
+  height: number;
+  images: number;
+  quality: string;
+  params: string;
+  /** The blob bytes (a view of the caller's array on little-endian hosts: write before yielding). */
+  bytes: Buffer;
+  dataSha256: string;
+  sources: ImageRow[];
+  actor: string | null;
+}
+
+export function normalizeFingerprint(input: PutFingerprintInput): FingerprintRow {
+  checkObject(input, 'fingerprint');
+  const width = checkInteger(input.width, 'fingerprint.width', 1, MAX_SIDE);
+  const height = checkInteger(input.height, 'fingerprint.height', 1, MAX_SIDE);
+  if (!(input.data instanceof Float32Array)) {
+    throw new InputError(expected('a Float32Array', 'fingerprint.data', input.data));
+  }
+  if (input.data.length !== width * height) {
+    throw new InputError(
+      `Expected ${width * height} values (width ${width} × height ${height}) for fingerprint.data but received ${input.data.length}`,
+    );
+  }
+  if (!Array.isArray(input.sources))
+    throw new InputError(expected('an array', 'fingerprint.sources', input.sources));
+  const seen = new Set<string>();
+  const sources: ImageRow[] = [];
+  input.sources.forEach((s, i) => {
+    const row = normalizeImage(s, `fingerprint.sources[${i}]`);
+    if (!seen.has(row.sha256)) sources.push(row);
+    seen.add(row.sha256);
+  });
+  const bytes = float32ToBytes(input.data);
+  return {
+    camera: checkName(input.camera, 'fingerprint.camera'),
+    model: optionalName(input.model, 'fingerprint.model'),
+    device: optionalName(input.device, 'fingerprint.device'),
+    width,
+    height,
+    images: checkInteger(input.images, 'fingerprint.images', 0, 1_000_000_000),
+    quality: canonicalObject(input.quality, 'fingerprint.quality'),
+    params: canonicalObject(input.params, 'fingerprint.params'),
+    bytes,
+    dataSha256: sha256Hex(bytes),
+    sources,
+    actor: optionalName(input.actor, 'fingerprint.actor'),
+  };
+}
+
+/** A match as the database receives it. */
+export interface MatchRow {
+  image: ImageRow;
+  camera: string;
+  pce: number | null;
+  ncc: number | null;
+  pFalseAlarm: number | null;
+  shiftY: number;
+  shiftX: number;
+  rotation: Rotation;
+  decision: string;
+  threshold: number;
+  params: string;
+  actor: string | null;
+}
+
+export function normalizeMatch(input: MatchInput): MatchRow {
+  checkObject(input, 'match');
+  const pFalseAlarm = finiteOrNull(input.pFalseAlarm, 'match.pFalseAlarm');
+  if (pFalseAlarm !== null && (pFalseAlarm < 0 || pFalseAlarm > 1)) {
+    throw new InputError(expected('a probability between 0 and 1', 'match.pFalseAlarm', pFalseAlarm));
+  }
+  const rotation = input.rotation ?? 0;
+  if (rotation !== 0 && rotation !== 90 && rotation !== 180 && rotation !== 270) {
+    throw new InputError(expected('0, 90, 180 or 270', 'match.rotation', rotation));
+  }
+  return {
+    image: normalizeImage(input.image, 'match.image'),
+    camera: checkName(input.camera, 'match.camera'),
+    pce: finiteOrNull(input.pce, 'match.pce'),
+    ncc: finiteOrNull(input.ncc, 'match.ncc'),
+    pFalseAlarm,
+    shiftY: input.shiftY === undefined ? 0 : checkInteger(input.shiftY, 'match.shiftY', -MAX_SIDE, MAX_SIDE),
+    shiftX: input.shiftX === undefined ? 0 : checkInteger(input.shiftX, 'match.shiftX', -MAX_SIDE, MAX_SIDE),
+    rotation,
+    decision: checkName(input.decision, 'match.decision'),
+    threshold: checkFinite(input.threshold, 'match.threshold'),
+    params: canonicalObject(input.params ?? {}, 'match.params'),
+    actor: optionalName(input.actor, 'match.actor'),
+  };
+}
+
+export interface MatchFilterRow {
+  camera?: string;
+  imageSha256?: string;
+  decision?: string;
+  afterId?: number;
+  limit?: number;
+}
+
+export function normalizeMatchFilter(filter: MatchFilter | undefined): MatchFilterRow {
+  if (filter === undefined) return {};
+  checkObject(filter, 'filter');
+  return {
+    camera: filter.camera === undefined ? undefined : checkName(filter.camera, 'filter.camera'),
+    imageSha256:
+      filter.imageSha256 === undefined ? undefined : checkSha256(filter.imageSha256, 'filter.imageSha256'),
+    decision: filter.decision === undefined ? undefined : checkName(filter.decision, 'filter.decision'),
+    afterId:
+      filter.afterId === undefined
+        ? undefined
+        : checkInteger(filter.afterId, 'filter.afterId', 0, Number.MAX_SAFE_INTEGER),
+    limit: checkLimit(filter.limit, 'filter.limit'),
+  };
+}
+
+export function checkJobStatus(value: unknown, name: string): JobStatus {
+  if (!(JOB_STATUSES as readonly unknown[]).includes(value)) {
+    throw new InputError(expected(`one of ${JOB_STATUSES.join(', ')}`, name, value));
+  }
+  return value as JobStatus;
+}
+
+export function normalizeJobInput(input: JobInput): { id: string; kind: string; params: string } {
+  checkObject(input, 'job');
+  return {
+    id: input.id === undefined ? randomUUID() : checkName(input.id, 'job.id'),
+    kind: checkName(input.kind, 'job.kind'),
+    params: canonicalObject(input.params ?? {}, 'job.params'),
+  };
+}
+
+/** A job patch as the database receives it: undefined = keep, null = clear. */
+export interface JobPatchRow {
+  status?: JobStatus;
+  progress?: number;
+  result?: string | null;
+  error?: string | null;
+}
+
+export function normalizeJobPatch(patch: JobPatch): JobPatchRow {
+  checkObject(patch, 'patch');
+  const progress = patch.progress === undefined ? undefined : checkFinite(patch.progress, 'patch.progress');
+  if (progress !== undefined && (progress < 0 || progress > 1)) {
+    throw new InputError(expected('a fraction between 0 and 1', 'patch.progress', progress));
+  }
+  return {
+    status: patch.status === undefined ? undefined : checkJobStatus(patch.status, 'patch.status'),
+    progress,
+    result:
+      patch.result === undefined
+        ? undefined
+        : patch.result === null
+          ? null
+          : canonicalObject(patch.result, 'patch.result'),
+    error:
+      patch.error === undefined
+        ? undefined
+        : patch.error === null
+          ? null
+          : checkText(patch.error, 'patch.error'),
+  };
+}
+
+export function normalizeJobFilter(filter: JobFilter | undefined): JobFilter {
+  if (filter === undefined) return {};
+  checkObject(filter, 'filter');
+  return {
+    status: filter.status === undefined ? undefined : checkJobStatus(filter.status, 'filter.status'),
+    kind: filter.kind === undefined ? undefined : checkName(filter.kind, 'filter.kind'),
+    limit: checkLimit(filter.limit, 'filter.limit'),
+  };
+}
+
+export function normalizeAudit(input: AuditInput): {
+  actor: string;
+  action: string;
+  subject: string;
+  details: Record<string, unknown>;
+} {
+  checkObject(input, 'audit');
+  const details = input.details ?? {};
+  // Validates the details now (plain JSON data only) so the hash can always be recomputed from the stored text.
+  const text = canonicalObject(details, 'audit.details');
+  return {
+    actor: checkName(input.actor, 'audit.actor'),
+    action: checkName(input.action, 'audit.action'),
+    subject: checkText(input.subject, 'audit.subject'),
+    details: JSON.parse(text) as Record<string, unknown>,
+  };
+}
