@@ -39,7 +39,12 @@ export class Context {
   progress(label: string, total: number): { tick(done: number, detail?: string): void; stop(): void } {
     if (!process.stderr.isTTY || total <= 1) return { tick() {}, stop() {} };
     const bar = new SingleBar(
-      { format: `${label} [{bar}] {value}/{total} {detail}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      {
+        format: `${label} [{bar}] {value}/{total} {detail}`,
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
       Presets.shades_classic,
     );
     bar.start(total, 0, { detail: '' });
@@ -65,7 +70,9 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 export function table(rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+  return cells
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+    .join('\n');
 }
 
 /** A PCE or probability for people: a few significant digits. */

@@ -28,7 +28,13 @@ const program = new Command('camprint')
   });
 const ctx = (): Context => context!;
 
-for (const register of [registerResidual, registerFingerprint, registerMatch, registerSimulate, registerDemo]) {
+for (const register of [
+  registerResidual,
+  registerFingerprint,
+  registerMatch,
+  registerSimulate,
+  registerDemo,
+]) {
   register(program, ctx);
 }
 for (const cmd of program.commands) applyExitOverride(cmd);
@@ -45,7 +51,9 @@ async function main(): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are not errors; commander already printed its message.
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 1;
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? 0
+        : 1;
     }
     const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);

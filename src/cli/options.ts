@@ -27,13 +27,20 @@ export function intInRange(name: string, value: unknown, min: number, max: numbe
 /** "WxH" → [width, height]. */
 export function size(name: string, value: unknown): [number, number] {
   const m = /^(\d+)x(\d+)$/i.exec(String(value));
-  if (!m || Number(m[1]) < 16 || Number(m[2]) < 16) throw new UsageError(`Expected WIDTHxHEIGHT (each ≥ 16) for ${name} but received ${JSON.stringify(value)}`);
+  if (!m || Number(m[1]) < 16 || Number(m[2]) < 16)
+    throw new UsageError(
+      `Expected WIDTHxHEIGHT (each ≥ 16) for ${name} but received ${JSON.stringify(value)}`,
+    );
   return [Number(m[1]), Number(m[2])];
 }
 
 export function cameraName(name: string, value: unknown): string {
   return parse(
-    z.string().min(1).max(200).regex(/^[^\u0000-\u001f/\\]+$/),
+    z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((s) => !/[/\\]/.test(s) && ![...s].some((ch) => ch.charCodeAt(0) < 32)),
     name,
     value,
     'a camera name (1–200 characters, no slashes or control characters)',

@@ -69,7 +69,9 @@ export async function probeImage(file: string, bytes?: Buffer, opts: DecodeOptio
   }
   const format = meta.format as string | undefined;
   if (!format || !(SUPPORTED_FORMATS as readonly string[]).includes(format)) {
-    throw new InputError(`${file}: unsupported image format ${format ?? 'unknown'} (expected JPEG, PNG, TIFF or WebP)`);
+    throw new InputError(
+      `${file}: unsupported image format ${format ?? 'unknown'} (expected JPEG, PNG, TIFF or WebP)`,
+    );
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
@@ -106,13 +108,17 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
       .removeAlpha()
       .toColourspace(info.bitDepth === 16 ? 'rgb16' : 'srgb');
     if (info.channels < 3) pipe = pipe.toColourspace(info.bitDepth === 16 ? 'rgb16' : 'srgb');
-    raw = await pipe.raw({ depth: info.bitDepth === 16 ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    raw = await pipe
+      .raw({ depth: info.bitDepth === 16 ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new InputError(`${file}: corrupt or truncated image (${describe(err)})`);
   }
   const { width, height, channels } = raw.info;
   if (width !== info.width || height !== info.height) {
-    throw new InputError(`${file}: decoded size ${width}×${height} differs from the header's ${info.width}×${info.height}`);
+    throw new InputError(
+      `${file}: decoded size ${width}×${height} differs from the header's ${info.width}×${info.height}`,
+    );
   }
   const n = width * height;
   const rgb = new Float32Array(n * 3);

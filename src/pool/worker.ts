@@ -62,14 +62,26 @@ export interface SumsResult {
 export type Task = ResidualTask | SumsTask;
 
 /** Top-left corner of the centred (side × side) crop of an (h, w) image, and its actual size. */
-export function centreCrop(h: number, w: number, side: number): { y: number; x: number; ch: number; cw: number } {
+export function centreCrop(
+  h: number,
+  w: number,
+  side: number,
+): { y: number; x: number; ch: number; cw: number } {
   const ch = Math.min(side, h) & ~1;
   const cw = Math.min(side, w) & ~1;
   return { y: ((h - ch) >> 1) & ~1, x: ((w - cw) >> 1) & ~1, ch, cw };
 }
 
 /** Copies the (ch, cw) window at (y, x) of a (h, w, channels) array. */
-export function cropArray(a: Float32Array, w: number, channels: number, y: number, x: number, ch: number, cw: number): Float32Array {
+export function cropArray(
+  a: Float32Array,
+  w: number,
+  channels: number,
+  y: number,
+  x: number,
+  ch: number,
+  cw: number,
+): Float32Array {
   const out = new Float32Array(ch * cw * channels);
   for (let r = 0; r < ch; r++) {
     const src = ((y + r) * w + x) * channels;

@@ -52,12 +52,17 @@ export function crossCorrelate(
       const mx = kx === 0 ? 0 : w - kx;
       const i = 2 * (ky * w + kx);
       const j = 2 * (my * w + mx);
-      const zr = z[i], zi = z[i + 1]; // Z[k]
-      const mr = z[j], mi = -z[j + 1]; // Z*[−k]
+      const zr = z[i],
+        zi = z[i + 1]; // Z[k]
+      const mr = z[j],
+        mi = -z[j + 1]; // Z*[−k]
       // A = (Z + Z*[−k])/2, B* = conj((Z − Z*[−k])/2i) = (i/2)·conj(Z − Z*[−k])
-      const ar = (zr + mr) / 2, ai = (zi + mi) / 2;
-      const dr = zr - mr, di = zi - mi; // Z − Z*[−k]
-      const br = di / 2, bi = dr / 2; // (i/2)·conj(d) = (i/2)(dr − i·di) = di/2 + i·dr/2
+      const ar = (zr + mr) / 2,
+        ai = (zi + mi) / 2;
+      const dr = zr - mr,
+        di = zi - mi; // Z − Z*[−k]
+      const br = di / 2,
+        bi = dr / 2; // (i/2)·conj(d) = (i/2)(dr − i·di) = di/2 + i·dr/2
       p[i] = ar * br - ai * bi;
       p[i + 1] = ar * bi + ai * br;
     }
@@ -81,7 +86,10 @@ export interface ShiftRange {
 }
 
 /** Position and value of the largest correlation within the shift range. */
-export function findPeak(s: Surface, range: ShiftRange): { dy: number; dx: number; value: number; positions: number } {
+export function findPeak(
+  s: Surface,
+  range: ShiftRange,
+): { dy: number; dx: number; value: number; positions: number } {
   let best = -Infinity;
   let by = 0;
   let bx = 0;
@@ -104,7 +112,12 @@ export function findPeak(s: Surface, range: ShiftRange): { dy: number; dx: numbe
  * PCE = sign(c(peak))·c(peak)² / mean of c² over all shifts outside the (2r+1)×(2r+1)
  * neighbourhood of the peak (circularly); r = 5 gives the usual 11×11 exclusion.
  */
-export function pceAt(s: Surface, dy: number, dx: number, radius = 5): { pce: number; energy: number; value: number } {
+export function pceAt(
+  s: Surface,
+  dy: number,
+  dx: number,
+  radius = 5,
+): { pce: number; energy: number; value: number } {
   const { cc, h, w } = s;
   let total = 0;
   for (let i = 0; i < cc.length; i++) total += cc[i] * cc[i];

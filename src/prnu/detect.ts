@@ -25,7 +25,13 @@ export interface DetectOptions {
   exclusionRadius?: number;
 }
 
-export const DETECT_DEFAULTS = { threshold: 60, maxShift: 0, rotations: true, stopAtMatch: true, exclusionRadius: 5 };
+export const DETECT_DEFAULTS = {
+  threshold: 60,
+  maxShift: 0,
+  rotations: true,
+  stopAtMatch: true,
+  exclusionRadius: 5,
+};
 
 export interface Detection {
   comparable: true;

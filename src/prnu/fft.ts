@@ -121,7 +121,9 @@ export class Fft1d {
         }
       }
       this.plan.run(FORWARD);
-      return requireWasm().heap().slice(base, base + 2 * m);
+      return requireWasm()
+        .heap()
+        .slice(base, base + 2 * m);
     };
     this.kernelFwd = makeKernel(1);
     this.kernelInv = makeKernel(-1);
@@ -231,7 +233,8 @@ function transformColumns(data: Float32Array, height: number, width: number, inv
  * Inverse is scaled by 1/(height·width), as numpy.fft.ifft2.
  */
 export function fft2(data: Float32Array, height: number, width: number, inverse = false): void {
-  if (data.length !== 2 * height * width) throw new Error(`fft2: expected ${2 * height * width} floats, got ${data.length}`);
+  if (data.length !== 2 * height * width)
+    throw new Error(`fft2: expected ${2 * height * width} floats, got ${data.length}`);
   fft1d(width).transformRows(data, height, width, inverse);
   transformColumns(data, height, width, inverse);
 }
@@ -255,8 +258,10 @@ export function rfft2(real: Float32Array, height: number, width: number): Float3
     rowFft.transformRows(z, 1, width, false);
     for (let k = 0; k < width; k++) {
       const m = k === 0 ? 0 : width - k;
-      const zr = z[2 * k], zi = z[2 * k + 1];
-      const mr = z[2 * m], mi = -z[2 * m + 1]; // Z*[−k]
+      const zr = z[2 * k],
+        zi = z[2 * k + 1];
+      const mr = z[2 * m],
+        mi = -z[2 * m + 1]; // Z*[−k]
       out[2 * (a + k)] = (zr + mr) / 2;
       out[2 * (a + k) + 1] = (zi + mi) / 2;
       if (pair) {
@@ -289,7 +294,8 @@ export function irfft2Real(spec: Float32Array, height: number, width: number): F
       // h₁ = (y₁[k] + y₁*[−k])/2, h₂ likewise; z = h₁ + i·h₂
       const h1r = (spec[a + 2 * k] + spec[a + 2 * m]) / 2;
       const h1i = (spec[a + 2 * k + 1] - spec[a + 2 * m + 1]) / 2;
-      let h2r = 0, h2i = 0;
+      let h2r = 0,
+        h2i = 0;
       if (pair) {
         h2r = (spec[b + 2 * k] + spec[b + 2 * m]) / 2;
         h2i = (spec[b + 2 * k + 1] - spec[b + 2 * m + 1]) / 2;

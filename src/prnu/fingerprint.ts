@@ -91,7 +91,12 @@ export class FingerprintAccumulator {
 }
 
 /** K from the sums: K_c = RPsum_c/(NN_c + 1), then grey, ZeroMeanTotal and DFT-domain Wiener. */
-export function fingerprintFromSums(rpSum: Float32Array, nn: Float32Array, h: number, w: number): Float32Array {
+export function fingerprintFromSums(
+  rpSum: Float32Array,
+  nn: Float32Array,
+  h: number,
+  w: number,
+): Float32Array {
   const n = h * w;
   const grey = new Float32Array(n);
   const [wr, wg, wb] = GREY_WEIGHTS;

@@ -15,7 +15,27 @@ export {
   RESIDUAL_DEFAULTS,
   type ResidualOptions,
 } from './residual.js';
-export { FingerprintAccumulator, fingerprintFromSums, intensityScale, saturationMask } from './fingerprint.js';
-export { crossCorrelate, findPeak, pceAt, correlationGrid, type Surface, type ShiftRange } from './correlate.js';
-export { detect, rotatePlane, DETECT_DEFAULTS, type Detection, type NotComparable, type DetectOptions, type Plane } from './detect.js';
+export {
+  FingerprintAccumulator,
+  fingerprintFromSums,
+  intensityScale,
+  saturationMask,
+} from './fingerprint.js';
+export {
+  crossCorrelate,
+  findPeak,
+  pceAt,
+  correlationGrid,
+  type Surface,
+  type ShiftRange,
+} from './correlate.js';
+export {
+  detect,
+  rotatePlane,
+  DETECT_DEFAULTS,
+  type Detection,
+  type NotComparable,
+  type DetectOptions,
+  type Plane,
+} from './detect.js';
 export { falseAlarm, log10NormalTail, thresholdFor, type FalseAlarm } from './stats.js';

@@ -29,9 +29,16 @@ export const RESIDUAL_DEFAULTS = { levels: 4, sigma: 5, wienerSigma: 0 } as cons
  * noise_extract for one channel plane (h, w), values on the 0–255 scale: the wavelet-domain
  * noise estimate. Levels are reduced when the image is too small for them.
  */
-export function noiseExtractPlane(plane: Float32Array, h: number, w: number, levels = 4, sigma = 5): Float32Array {
+export function noiseExtractPlane(
+  plane: Float32Array,
+  h: number,
+  w: number,
+  levels = 4,
+  sigma = 5,
+): Float32Array {
   const depth = Math.max(1, Math.min(levels, maxLevel(Math.min(h, w))));
-  if (Math.min(h, w) < 8) throw new RangeError(`image ${w}×${h} is too small for wavelet filtering (8×8 at least)`);
+  if (Math.min(h, w) < 8)
+    throw new RangeError(`image ${w}×${h} is too small for wavelet filtering (8×8 at least)`);
   const noiseVar = sigma * sigma;
   type Level = { h: number; w: number; details: [Float32Array, Float32Array, Float32Array] };
   const stack: Level[] = [];
@@ -83,7 +90,12 @@ export function forEachChannelResidual(
  * @param rgb interleaved RGB, (h, w, 3), 0–255 scale
  * @returns W, (h, w) float32
  */
-export function extractResidual(rgb: Float32Array, h: number, w: number, opts: ResidualOptions = {}): Float32Array {
+export function extractResidual(
+  rgb: Float32Array,
+  h: number,
+  w: number,
+  opts: ResidualOptions = {},
+): Float32Array {
   const grey = new Float32Array(h * w);
   forEachChannelResidual(rgb, h, w, opts, (c, wc) => {
     const k = GREY_WEIGHTS[c];

@@ -13,8 +13,8 @@
 
 /** db4 decomposition low-pass filter (PyWavelets `dec_lo`). */
 const DEC_LO = [
-  -0.010597401785069032, 0.0328830116668852, 0.030841381835560764, -0.18703481171909309, -0.027983769416859854,
-  0.6308807679298589, 0.7148465705529157, 0.2303778133088965,
+  -0.010597401785069032, 0.0328830116668852, 0.030841381835560764, -0.18703481171909309,
+  -0.027983769416859854, 0.6308807679298589, 0.7148465705529157, 0.2303778133088965,
 ];
 /** db4 decomposition high-pass filter: hi[j] = (−1)^(j+1)·lo[7−j]. */
 const DEC_HI = DEC_LO.map((_, j) => (j % 2 === 0 ? -1 : 1) * DEC_LO[7 - j]);
@@ -65,8 +65,14 @@ function analyseRows(x: Float32Array, h: number, w: number): [Float32Array, Floa
     const out = r * m;
     for (let k = 0; k < m; k++) {
       const c = 2 * k + 1 + TAPS; // ext index of x̃[2k+1]
-      const e0 = ext[c], e1 = ext[c - 1], e2 = ext[c - 2], e3 = ext[c - 3];
-      const e4 = ext[c - 4], e5 = ext[c - 5], e6 = ext[c - 6], e7 = ext[c - 7];
+      const e0 = ext[c],
+        e1 = ext[c - 1],
+        e2 = ext[c - 2],
+        e3 = ext[c - 3];
+      const e4 = ext[c - 4],
+        e5 = ext[c - 5],
+        e6 = ext[c - 6],
+        e7 = ext[c - 7];
       lo[out + k] = l0 * e0 + l1 * e1 + l2 * e2 + l3 * e3 + l4 * e4 + l5 * e5 + l6 * e6 + l7 * e7;
       hi[out + k] = h0 * e0 + h1 * e1 + h2 * e2 + h3 * e3 + h4 * e4 + h5 * e5 + h6 * e6 + h7 * e7;
     }
@@ -87,8 +93,14 @@ function analyseCols(x: Float32Array, h: number, w: number): [Float32Array, Floa
     const [r0, r1, r2, r3, r4, r5, r6, r7] = rows;
     const out = k * w;
     for (let c = 0; c < w; c++) {
-      const e0 = x[r0 + c], e1 = x[r1 + c], e2 = x[r2 + c], e3 = x[r3 + c];
-      const e4 = x[r4 + c], e5 = x[r5 + c], e6 = x[r6 + c], e7 = x[r7 + c];
+      const e0 = x[r0 + c],
+        e1 = x[r1 + c],
+        e2 = x[r2 + c],
+        e3 = x[r3 + c];
+      const e4 = x[r4 + c],
+        e5 = x[r5 + c],
+        e6 = x[r6 + c],
+        e7 = x[r7 + c];
       lo[out + c] = l0 * e0 + l1 * e1 + l2 * e2 + l3 * e3 + l4 * e4 + l5 * e5 + l6 * e6 + l7 * e7;
       hi[out + c] = h0 * e0 + h1 * e1 + h2 * e2 + h3 * e3 + h4 * e4 + h5 * e5 + h6 * e6 + h7 * e7;
     }
@@ -115,11 +127,14 @@ function synthCols(a: Float32Array | null, d: Float32Array, m: number, w: number
     const hasOdd = 2 * p + 1 < n;
     for (let t = 0; t < 4; t++) {
       const src = (p + t) * w;
-      const ge = REC_LO[6 - 2 * t], he = REC_HI[6 - 2 * t];
-      const go = REC_LO[7 - 2 * t], ho = REC_HI[7 - 2 * t];
+      const ge = REC_LO[6 - 2 * t],
+        he = REC_HI[6 - 2 * t];
+      const go = REC_LO[7 - 2 * t],
+        ho = REC_HI[7 - 2 * t];
       if (a) {
         for (let c = 0; c < w; c++) {
-          const av = a[src + c], dv = d[src + c];
+          const av = a[src + c],
+            dv = d[src + c];
           out[even + c] += ge * av + he * dv;
           if (hasOdd) out[odd + c] += go * av + ho * dv;
         }
@@ -146,8 +161,14 @@ function synthRows(a: Float32Array, d: Float32Array, h: number, m: number): Floa
     const dst = r * n;
     for (let p = 0; 2 * p < n; p++) {
       const i = src + p;
-      const a0 = a[i], a1 = a[i + 1], a2 = a[i + 2], a3 = a[i + 3];
-      const d0 = d[i], d1 = d[i + 1], d2 = d[i + 2], d3 = d[i + 3];
+      const a0 = a[i],
+        a1 = a[i + 1],
+        a2 = a[i + 2],
+        a3 = a[i + 3];
+      const d0 = d[i],
+        d1 = d[i + 1],
+        d2 = d[i + 2],
+        d3 = d[i + 3];
       out[dst + 2 * p] = g6 * a0 + g4 * a1 + g2 * a2 + g0 * a3 + h6 * d0 + h4 * d1 + h2 * d2 + h0 * d3;
       if (2 * p + 1 < n) {
         out[dst + 2 * p + 1] = g7 * a0 + g5 * a1 + g3 * a2 + g1 * a3 + h7 * d0 + h5 * d1 + h3 * d2 + h1 * d3;

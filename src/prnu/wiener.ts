@@ -48,7 +48,8 @@ export function wienerAdaptive(
       const r1 = r + q + 1 > h ? h : r + q + 1;
       const c0 = c - q < 0 ? 0 : c - q;
       const c1 = c + q + 1 > w ? w : c + q + 1;
-      const sum = sat[r1 * stride + c1] - sat[r0 * stride + c1] - sat[r1 * stride + c0] + sat[r0 * stride + c0];
+      const sum =
+        sat[r1 * stride + c1] - sat[r0 * stride + c1] - sat[r1 * stride + c0] + sat[r0 * stride + c0];
       const mean = sum * inv[k];
       if (mean < minMean) minMean = mean;
     }
@@ -68,10 +69,14 @@ export function wienerAdaptive(
     }
     for (let c = 0; c < qMax && c < w; c++) shrink(r * w + c, minMeanClamped(r, c));
     // Interior: windows 3, 5, 7, 9 without clamping. Row offsets of the SAT corners per radius.
-    const t1 = (r - 1) * stride, b1 = (r + 2) * stride;
-    const t2 = (r - 2) * stride, b2 = (r + 3) * stride;
-    const t3 = (r - 3) * stride, b3 = (r + 4) * stride;
-    const t4 = (r - 4) * stride, b4 = (r + 5) * stride;
+    const t1 = (r - 1) * stride,
+      b1 = (r + 2) * stride;
+    const t2 = (r - 2) * stride,
+      b2 = (r + 3) * stride;
+    const t3 = (r - 3) * stride,
+      b3 = (r + 4) * stride;
+    const t4 = (r - 4) * stride,
+      b4 = (r + 5) * stride;
     const end = w - qMax;
     for (let c = qMax; c < end; c++) {
       const m1 = (sat[b1 + c + 2] - sat[t1 + c + 2] - sat[b1 + c - 1] + sat[t1 + c - 1]) * (1 / 9);

@@ -37,9 +37,10 @@ export interface FingerprintQuality {
    * Each image's PCE against the fingerprint of all the other images (leave-one-out, on the
    * centre crop): how consistently the images carry the same sensor pattern.
    */
-  perImagePce: { file: string; pce: number }[];
-  meanPce: number;
-  minPce: number;
+  perImagePce: { file: string; pce: number | null }[];
+  /** null with fewer than two images (nothing to leave one out against). */
+  meanPce: number | null;
+  minPce: number | null;
   /** Mean of K² (PRNU energy of the estimate). */
   prnuEnergy: number;
   /** Side of the crop the per-image PCEs were computed on. */
@@ -56,7 +57,10 @@ export interface BuiltFingerprint {
 }
 
 /** Builds a fingerprint from image files (all of one size and orientation). */
-export async function buildFingerprint(files: readonly string[], opts: BuildOptions = {}): Promise<BuiltFingerprint> {
+export async function buildFingerprint(
+  files: readonly string[],
+  opts: BuildOptions = {},
+): Promise<BuiltFingerprint> {
   if (files.length === 0) throw new InputError('no images to build a fingerprint from');
   await initFft();
   const residualOpts: ResidualOptions = {
@@ -82,7 +86,14 @@ export async function buildFingerprint(files: readonly string[], opts: BuildOpti
       );
     }
     acc.merge({ rpSum: r.rpSum, nn: r.nn, count: 1 });
-    sources.push({ file: r.file, sha256: r.sha256, width: r.width, height: r.height, format: r.format, orientation: r.orientation });
+    sources.push({
+      file: r.file,
+      sha256: r.sha256,
+      width: r.width,
+      height: r.height,
+      format: r.format,
+      orientation: r.orientation,
+    });
     crops.push(cropSums(r, width, height, qualityCrop));
     done++;
     opts.onProgress?.(done, files.length, r.file);
@@ -116,7 +127,15 @@ export async function buildFingerprint(files: readonly string[], opts: BuildOpti
     fingerprint,
     sources,
     quality,
-    params: { method: 'ml-fingerprint', wavelet: 'db4', ...residualOpts, wienerWindows: [3, 5, 7, 9], zeroMean: 'cfa-2x2-rows-cols', wienerDft: true, saturationMask: true },
+    params: {
+      method: 'ml-fingerprint',
+      wavelet: 'db4',
+      ...residualOpts,
+      wienerWindows: [3, 5, 7, 9],
+      zeroMean: 'cfa-2x2-rows-cols',
+      wienerDft: true,
+      saturationMask: true,
+    },
   };
 }
 
@@ -139,12 +158,16 @@ function cropSums(r: SumsResult, width: number, height: number, side: number): C
 }
 
 /** Leave-one-out PCE of each image on the crop, and the PRNU energy of the full fingerprint. */
-function qualityFigures(crops: CropSums[], fingerprint: Float32Array, _opts: ResidualOptions): FingerprintQuality {
+function qualityFigures(
+  crops: CropSums[],
+  fingerprint: Float32Array,
+  _opts: ResidualOptions,
+): FingerprintQuality {
   let energy = 0;
   for (let i = 0; i < fingerprint.length; i++) energy += fingerprint[i] * fingerprint[i];
   energy /= fingerprint.length;
   const { ch, cw } = crops[0];
-  const perImagePce: { file: string; pce: number }[] = [];
+  const perImagePce: { file: string; pce: number | null }[] = [];
   if (crops.length >= 2) {
     const n = ch * cw * 3;
     const rpAll = new Float32Array(n);
@@ -163,16 +186,24 @@ function qualityFigures(crops: CropSums[], fingerprint: Float32Array, _opts: Res
         nn[i] = nnAll[i] - c.nn[i];
       }
       const k = fingerprintFromSums(rp, nn, ch, cw);
-      const d = detect({ data: k, h: ch, w: cw }, { data: c.residual, h: ch, w: cw }, { data: c.intensity, h: ch, w: cw }, { rotations: false });
-      perImagePce.push({ file: basename(c.file), pce: d.comparable ? d.pce : 0 });
+      const d = detect(
+        { data: k, h: ch, w: cw },
+        { data: c.residual, h: ch, w: cw },
+        { data: c.intensity, h: ch, w: cw },
+        { rotations: false },
+      );
+      perImagePce.push({
+        file: basename(c.file),
+        pce: d.comparable && Number.isFinite(d.pce) ? d.pce : null,
+      });
     }
   }
-  const pces = perImagePce.map((p) => p.pce);
+  const pces = perImagePce.map((p) => p.pce).filter((p): p is number => p !== null);
   return {
     images: crops.length,
     perImagePce,
-    meanPce: pces.length ? pces.reduce((a, b) => a + b, 0) / pces.length : NaN,
-    minPce: pces.length ? Math.min(...pces) : NaN,
+    meanPce: pces.length ? pces.reduce((a, b) => a + b, 0) / pces.length : null,
+    minPce: pces.length ? Math.min(...pces) : null,
     prnuEnergy: energy,
     qualityCrop: [ch, cw],
   };

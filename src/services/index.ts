@@ -1,3 +1,17 @@
 /** services/: the operations the CLI and the server share (decode → residual → fingerprint → match). */
-export { buildFingerprint, type BuildOptions, type BuiltFingerprint, type FingerprintQuality, type SourceImage } from './fingerprint.js';
-export { matchFile, queryResidual, testFingerprint, type CandidateFingerprint, type MatchOptions, type MatchReport, type MatchResult } from './match.js';
+export {
+  buildFingerprint,
+  type BuildOptions,
+  type BuiltFingerprint,
+  type FingerprintQuality,
+  type SourceImage,
+} from './fingerprint.js';
+export {
+  matchFile,
+  queryResidual,
+  testFingerprint,
+  type CandidateFingerprint,
+  type MatchOptions,
+  type MatchReport,
+  type MatchResult,
+} from './match.js';

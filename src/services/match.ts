@@ -52,7 +52,11 @@ export function queryResidual(file: string, opts: MatchOptions = {}): Promise<Re
 }
 
 /** Tests one fingerprint against an extracted query. */
-export function testFingerprint(q: ResidualResult, k: CandidateFingerprint, opts: DetectOptions = {}): MatchResult {
+export function testFingerprint(
+  q: ResidualResult,
+  k: CandidateFingerprint,
+  opts: DetectOptions = {},
+): MatchResult {
   const d = detect(
     { data: k.data, h: k.height, w: k.width },
     { data: q.residual, h: q.height, w: q.width },

@@ -25,7 +25,9 @@ export function sharedPath(...parts: string[]): string | undefined {
 
 /** node:test `skip` value: false when shared/<parts> exists, else the reason (shown in the report). */
 export function skipWithoutShared(...parts: string[]): false | string {
-  return sharedPath(...parts) ? false : `needs ${join(SHARED_DIR, ...parts)} (the project's shared test data), which is absent`;
+  return sharedPath(...parts)
+    ? false
+    : `needs ${join(SHARED_DIR, ...parts)} (the project's shared test data), which is absent`;
 }
 
 /** The CLI entry for spawning. */

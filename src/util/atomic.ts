@@ -29,7 +29,9 @@ export async function writeChunksAtomic(path: string, chunks: Iterable<Uint8Arra
     for (const chunk of chunks) {
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
     renameSync(tmp, path);
   } catch (err) {
     out.destroy();

@@ -45,7 +45,11 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
 }
 
 /** Writes a float32 2-D array (height, width) atomically as .npy. */
-export async function writeNpyFloat32(path: string, data: Float32Array, shape: readonly number[]): Promise<void> {
+export async function writeNpyFloat32(
+  path: string,
+  data: Float32Array,
+  shape: readonly number[],
+): Promise<void> {
   const header = npyHeader('<f4', shape);
   await writeChunksAtomic(path, [header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]);
 }
@@ -56,7 +60,10 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
     throw new InputError(`${name}: not a NumPy .npy file (bad magic)`);
   }
   const major = bytes[6];
-  const headerLen = major === 1 ? bytes[8] | (bytes[9] << 8) : new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const headerLen =
+    major === 1
+      ? bytes[8] | (bytes[9] << 8)
+      : new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
   const start = major === 1 ? 10 : 12;
   if (start + headerLen > bytes.length) throw new InputError(`${name}: truncated .npy header`);
   const header = Buffer.from(bytes.subarray(start, start + headerLen)).toString('latin1');
@@ -64,18 +71,21 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new InputError(`${name}: unreadable .npy header`);
-  if (!(descr in BYTES)) throw new InputError(`${name}: unsupported .npy dtype ${descr} (expected <f4, <f2, <f8 or |u1)`);
+  if (!(descr in BYTES))
+    throw new InputError(`${name}: unsupported .npy dtype ${descr} (expected <f4, <f2, <f8 or |u1)`);
   const dtype = descr as NpyDtype;
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map(Number);
-  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new InputError(`${name}: bad .npy shape (${shapeText})`);
+  if (shape.some((n) => !Number.isInteger(n) || n < 0))
+    throw new InputError(`${name}: bad .npy shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   const need = count * BYTES[dtype];
-  if (bytes.length - offset < need) throw new InputError(`${name}: truncated .npy data (${bytes.length - offset} of ${need} bytes)`);
+  if (bytes.length - offset < need)
+    throw new InputError(`${name}: truncated .npy data (${bytes.length - offset} of ${need} bytes)`);
   // Uint8Array.prototype.slice copies (Buffer#slice would return a view into a shared pool).
   const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + need);
   const buf = copy.buffer;
@@ -88,7 +98,8 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
           ? new Float64Array(buf, 0, count)
           : new Uint8Array(buf, 0, count);
   if (fortran === 'True') {
-    if (shape.length > 2) throw new InputError(`${name}: Fortran-order .npy arrays of more than 2 dimensions are not supported`);
+    if (shape.length > 2)
+      throw new InputError(`${name}: Fortran-order .npy arrays of more than 2 dimensions are not supported`);
     if (shape.length === 2) return { dtype, shape, data: transposeToC(data, shape[0], shape[1]) };
   }
   return { dtype, shape, data };

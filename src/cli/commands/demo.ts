@@ -53,17 +53,39 @@ export function registerDemo(program: Command, ctx: () => Context): void {
           quality: { ...built.quality },
           params: built.params,
           data: built.fingerprint,
-          sources: built.sources.map((s) => ({ sha256: s.sha256, path: s.file, width: s.width, height: s.height, format: s.format, orientation: s.orientation })),
+          sources: built.sources.map((s) => ({
+            sha256: s.sha256,
+            path: s.file,
+            width: s.width,
+            height: s.height,
+            format: s.format,
+            orientation: s.orientation,
+          })),
         });
-        fingerprints.push({ camera: cam.camera, width: built.width, height: built.height, data: built.fingerprint, meanPce: built.quality.meanPce });
+        fingerprints.push({
+          camera: cam.camera,
+          width: built.width,
+          height: built.height,
+          data: built.fingerprint,
+          meanPce: built.quality.meanPce,
+        });
       }
-      const matches: { file: string; truth: string; results: { camera: string; pce: number | null; pFalseAlarm: number | null; match: boolean }[] }[] = [];
+      const matches: {
+        file: string;
+        truth: string;
+        results: { camera: string; pce: number | null; pFalseAlarm: number | null; match: boolean }[];
+      }[] = [];
       const summary = { truePositives: 0, falseNegatives: 0, falsePositives: 0, trueNegatives: 0 };
       for (const cam of sim.cameras) {
         for (const file of cam.natural) {
           c.log(`matching ${basename(file)} …`);
           const report = await matchFile(file, fingerprints);
-          const results = report.results.map((r) => ({ camera: r.camera, pce: r.pce, pFalseAlarm: r.pFalseAlarm, match: r.match }));
+          const results = report.results.map((r) => ({
+            camera: r.camera,
+            pce: r.pce,
+            pFalseAlarm: r.pFalseAlarm,
+            match: r.match,
+          }));
           for (const r of results) {
             const same = r.camera === cam.camera;
             if (same && r.match) summary.truePositives++;
@@ -78,7 +100,12 @@ export function registerDemo(program: Command, ctx: () => Context): void {
       const doc = {
         dir,
         dataDir: c.dataDir,
-        cameras: fingerprints.map((f) => ({ camera: f.camera, width: f.width, height: f.height, meanPce: f.meanPce })),
+        cameras: fingerprints.map((f) => ({
+          camera: f.camera,
+          width: f.width,
+          height: f.height,
+          meanPce: f.meanPce,
+        })),
         matches,
         summary,
         seconds,
@@ -89,7 +116,11 @@ export function registerDemo(program: Command, ctx: () => Context): void {
           `PCE of each natural photo (rows) against each camera's flat-field fingerprint (columns); * = match (PCE > 60)`,
           table([
             ['photo', 'true camera', ...names],
-            ...matches.map((m) => [basename(m.file), m.truth, ...m.results.map((r) => `${fmt(r.pce)}${r.match ? ' *' : ''}`)]),
+            ...matches.map((m) => [
+              basename(m.file),
+              m.truth,
+              ...m.results.map((r) => `${fmt(r.pce)}${r.match ? ' *' : ''}`),
+            ]),
           ]),
           '',
           `correct matches ${summary.truePositives}/${summary.truePositives + summary.falseNegatives}, ` +

@@ -25,10 +25,14 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
     const camera = cameraName('--camera', o.camera);
     const ropts = residualOptions(o);
     const files = listImages(paths);
-    if (files.length === 0) throw new InputError(`${paths.join(', ')}: no images found (JPEG, PNG, TIFF or WebP)`);
+    if (files.length === 0)
+      throw new InputError(`${paths.join(', ')}: no images found (JPEG, PNG, TIFF or WebP)`);
     const t0 = performance.now();
     const bar = c.progress(`fingerprint ${camera}`, files.length);
-    const built = await buildFingerprint(files, { ...ropts, onProgress: (d, _t, f) => bar.tick(d, f) }).finally(() => bar.stop());
+    const built = await buildFingerprint(files, {
+      ...ropts,
+      onProgress: (d, _t, f) => bar.tick(d, f),
+    }).finally(() => bar.stop());
     if (o.out) await writeNpyFloat32(resolve(String(o.out)), built.fingerprint, [built.height, built.width]);
     const store = await c.openStore();
     await store.putFingerprint({
@@ -41,7 +45,14 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
       quality: { ...built.quality },
       params: built.params,
       data: built.fingerprint,
-      sources: built.sources.map((s) => ({ sha256: s.sha256, path: resolve(s.file), width: s.width, height: s.height, format: s.format, orientation: s.orientation })),
+      sources: built.sources.map((s) => ({
+        sha256: s.sha256,
+        path: resolve(s.file),
+        width: s.width,
+        height: s.height,
+        format: s.format,
+        orientation: s.orientation,
+      })),
     });
     const seconds = (performance.now() - t0) / 1000;
     const doc = {
@@ -50,7 +61,12 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
       width: built.width,
       height: built.height,
       seconds,
-      quality: { meanPce: built.quality.meanPce, minPce: built.quality.minPce, prnuEnergy: built.quality.prnuEnergy, perImagePce: built.quality.perImagePce },
+      quality: {
+        meanPce: built.quality.meanPce,
+        minPce: built.quality.minPce,
+        prnuEnergy: built.quality.prnuEnergy,
+        perImagePce: built.quality.perImagePce,
+      },
       out: o.out ? String(o.out) : undefined,
     };
     c.output(
@@ -68,17 +84,34 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
       const c = ctx();
       const camera = cameraName('--camera', o.camera);
       const arr = readNpy(file);
-      if (arr.shape.length !== 2) throw new InputError(`${file}: expected a 2-D array (height, width), got shape (${arr.shape.join(', ')})`);
+      if (arr.shape.length !== 2)
+        throw new InputError(
+          `${file}: expected a 2-D array (height, width), got shape (${arr.shape.join(', ')})`,
+        );
       if (arr.dtype === '|u1') throw new InputError(`${file}: expected float32 or float64 data, got uint8`);
       const [height, width] = arr.shape;
-      if (height < 16 || width < 16) throw new InputError(`${file}: fingerprint ${width}×${height} is too small (16×16 at least)`);
+      if (height < 16 || width < 16)
+        throw new InputError(`${file}: fingerprint ${width}×${height} is too small (16×16 at least)`);
       const data = npyToFloat32(arr);
       for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) throw new InputError(`${file}: value ${data[i]} at index ${i} is not finite`);
+        if (!Number.isFinite(data[i]))
+          throw new InputError(`${file}: value ${data[i]} at index ${i} is not finite`);
       }
       const store = await c.openStore();
-      await store.putFingerprint({ camera, width, height, images: 0, quality: { imported: file }, params: { method: 'imported', source: resolve(file) }, data, sources: [] });
-      c.output({ camera, width, height }, () => `${camera}: imported ${width}×${height} fingerprint from ${file}`);
+      await store.putFingerprint({
+        camera,
+        width,
+        height,
+        images: 0,
+        quality: { imported: file },
+        params: { method: 'imported', source: resolve(file) },
+        data,
+        sources: [],
+      });
+      c.output(
+        { camera, width, height },
+        () => `${camera}: imported ${width}×${height} fingerprint from ${file}`,
+      );
     });
 
   fp.command('list')
@@ -98,7 +131,16 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
       c.output({ cameras }, () =>
         cameras.length === 0
           ? `no fingerprints in ${c.dataDir}`
-          : table([['camera', 'images', 'size', 'mean PCE', 'created'], ...cameras.map((r) => [r.camera, r.images, `${r.width}×${r.height}`, fmt(r.meanPce), r.createdAt])]),
+          : table([
+              ['camera', 'images', 'size', 'mean PCE', 'created'],
+              ...cameras.map((r) => [
+                r.camera,
+                r.images,
+                `${r.width}×${r.height}`,
+                fmt(r.meanPce),
+                r.createdAt,
+              ]),
+            ]),
       );
     });
 }

@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table, fmt, fmtP } from '../context.js';
-import { matchFile, type CandidateFingerprint, type MatchReport, type MatchResult } from '../../services/index.js';
+import {
+  matchFile,
+  type CandidateFingerprint,
+  type MatchReport,
+  type MatchResult,
+} from '../../services/index.js';
 import type { Store } from '../../store/index.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { positiveInt } from '../options.js';
@@ -12,7 +17,10 @@ import { addDetectOptions, addResidualOptions, detectOptions, residualOptions } 
 async function* fromStore(store: Store, cameras: string[]): AsyncGenerator<CandidateFingerprint> {
   for (const camera of cameras) {
     const fp = await store.getFingerprint(camera);
-    if (!fp) throw new InputError(`no fingerprint named ${JSON.stringify(camera)} in the store (see \`camprint fingerprint list\`)`);
+    if (!fp)
+      throw new InputError(
+        `no fingerprint named ${JSON.stringify(camera)} in the store (see \`camprint fingerprint list\`)`,
+      );
     yield { camera, width: fp.record.width, height: fp.record.height, data: fp.data };
   }
 }
@@ -23,7 +31,14 @@ function decision(r: MatchResult): string {
 
 /** Records each comparison in the store (the examiner's trail). */
 async function record(store: Store, report: MatchReport, params: Record<string, unknown>): Promise<void> {
-  const image = { sha256: report.sha256, path: resolve(report.file), width: report.width, height: report.height, format: 'image', orientation: report.orientation };
+  const image = {
+    sha256: report.sha256,
+    path: resolve(report.file),
+    width: report.width,
+    height: report.height,
+    format: 'image',
+    orientation: report.orientation,
+  };
   for (const r of report.results) {
     await store.recordMatch({
       image,
@@ -65,14 +80,18 @@ export function registerMatch(program: Command, ctx: () => Context): void {
   ).action(async (image: string, o: Record<string, unknown>) => {
     const c = ctx();
     const names = (o.camera as string[] | undefined) ?? [];
-    if (!o.all && names.length === 0) throw new UsageError('match needs --camera <name> (repeatable) or --all');
+    if (!o.all && names.length === 0)
+      throw new UsageError('match needs --camera <name> (repeatable) or --all');
     const dopts = detectOptions(o);
     const ropts = residualOptions(o);
     const store = await c.openStore();
     const cameras = o.all ? (await store.listFingerprints()).map((r) => r.camera) : names;
     if (cameras.length === 0) throw new InputError(`no fingerprints in the store at ${c.dataDir}`);
     for (const name of cameras) {
-      if (!(await store.getFingerprintRecord(name))) throw new InputError(`no fingerprint named ${JSON.stringify(name)} in the store (see \`camprint fingerprint list\`)`);
+      if (!(await store.getFingerprintRecord(name)))
+        throw new InputError(
+          `no fingerprint named ${JSON.stringify(name)} in the store (see \`camprint fingerprint list\`)`,
+        );
     }
     const report = await matchFile(image, fromStore(store, cameras), { ...dopts, ...ropts });
     await record(store, report, { ...dopts, ...ropts });
@@ -85,7 +104,13 @@ export function registerMatch(program: Command, ctx: () => Context): void {
       seconds: report.seconds,
     };
     c.output(doc, () =>
-      [`${image} (${report.width}×${report.height}, sha256 ${report.sha256.slice(0, 16)}…)`, table([['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'], ...report.results.map(resultRow)])].join('\n'),
+      [
+        `${image} (${report.width}×${report.height}, sha256 ${report.sha256.slice(0, 16)}…)`,
+        table([
+          ['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'],
+          ...report.results.map(resultRow),
+        ]),
+      ].join('\n'),
     );
   });
 
@@ -119,9 +144,21 @@ export function registerMatch(program: Command, ctx: () => Context): void {
       rotation: r.rotation,
       ...(r.reason ? { reason: r.reason } : {}),
     }));
-    const doc = { file: image, sha256: report.sha256, candidates, searched: cameras.length, seconds: report.seconds };
+    const doc = {
+      file: image,
+      sha256: report.sha256,
+      candidates,
+      searched: cameras.length,
+      seconds: report.seconds,
+    };
     c.output(doc, () =>
-      [`${image}: ${cameras.length} fingerprints searched in ${report.seconds.toFixed(2)} s`, table([['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'], ...ranked.slice(0, top).map(resultRow)])].join('\n'),
+      [
+        `${image}: ${cameras.length} fingerprints searched in ${report.seconds.toFixed(2)} s`,
+        table([
+          ['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'],
+          ...ranked.slice(0, top).map(resultRow),
+        ]),
+      ].join('\n'),
     );
   });
 }

@@ -24,6 +24,9 @@ export function registerResidual(program: Command, ctx: () => Context): void {
       out: String(o.out),
       seconds: (performance.now() - t0) / 1000,
     };
-    c.output(doc, () => `${image}: ${r.width}×${r.height} residual written to ${o.out} (${doc.seconds.toFixed(2)} s)`);
+    c.output(
+      doc,
+      () => `${image}: ${r.width}×${r.height} residual written to ${o.out} (${doc.seconds.toFixed(2)} s)`,
+    );
   });
 }

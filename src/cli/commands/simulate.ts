@@ -27,7 +27,8 @@ export function registerSimulate(program: Command, ctx: () => Context): void {
         width,
         height,
         seed: nonNegativeInt('--seed', o.seed),
-        jpegQuality: o.jpegQuality === undefined ? undefined : intInRange('--jpeg-quality', o.jpegQuality, 1, 100),
+        jpegQuality:
+          o.jpegQuality === undefined ? undefined : intInRange('--jpeg-quality', o.jpegQuality, 1, 100),
         hotPixels: nonNegativeInt('--hot-pixels', o.hotPixels),
       };
       const t0 = performance.now();
@@ -35,6 +36,10 @@ export function registerSimulate(program: Command, ctx: () => Context): void {
       const bar = c.progress('simulate', total);
       const result = await simulate(opts, (done) => bar.tick(done)).finally(() => bar.stop());
       const seconds = (performance.now() - t0) / 1000;
-      c.output({ ...result, seconds }, () => `${result.cameras.length} cameras, ${total} images written to ${result.dir} in ${seconds.toFixed(1)} s`);
+      c.output(
+        { ...result, seconds },
+        () =>
+          `${result.cameras.length} cameras, ${total} images written to ${result.dir} in ${seconds.toFixed(1)} s`,
+      );
     });
 }
