@@ -29,7 +29,11 @@ export interface ModelParams {
   colorMatrix: Matrix3;
   tone: ToneCurve;
   sharpen: { sigma: number; amount: number };
-  jpeg: { quality: number; chromaSubsampling: ChromaSubsampling };
+  /**
+   * JPEG settings. `exifModel`: the EXIF Model tag written (Make is "camprint"), or null for no EXIF
+   * (when one quality is imposed on every model, headers carry nothing model-specific).
+   */
+  jpeg: { quality: number; chromaSubsampling: ChromaSubsampling; exifModel: string | null };
 }
 
 /** One physical unit of a model. */
@@ -65,8 +69,8 @@ export function modelName(index: number): string {
 /**
  * A model's parameters. The CFA layout, demosaicing algorithm, JPEG quality and subsampling
  * are dealt from seeded permutations, so consecutive models always differ in each.
- * @param jpegQuality when given, every model uses this quality and 4:2:0 subsampling (so JPEG
- *   headers carry nothing model-specific)
+ * @param jpegQuality when given, every model uses this quality, 4:2:0 subsampling and no EXIF (so
+ *   JPEG headers carry nothing model-specific)
  */
 export function modelParams(seed: number, index: number, jpegQuality?: number): ModelParams {
   const deck = new Rng(hashSeed(seed, 'model-deck'));
@@ -75,7 +79,11 @@ export function modelParams(seed: number, index: number, jpegQuality?: number): 
   const qualities = deck.shuffled(QUALITIES);
   const subsampling = deck.shuffled(SUBSAMPLING);
   const rng = new Rng(hashSeed(seed, 'model', index));
-  const sensitivity: [number, number, number] = [round(rng.uniform(0.45, 0.7)), 1, round(rng.uniform(0.5, 0.8))];
+  const sensitivity: [number, number, number] = [
+    round(rng.uniform(0.45, 0.7)),
+    1,
+    round(rng.uniform(0.5, 0.8)),
+  ];
   const whiteBalance: [number, number, number] = [
     round((1 / sensitivity[0]) * rng.uniform(0.97, 1.03)),
     1,
@@ -113,13 +121,18 @@ export function modelParams(seed: number, index: number, jpegQuality?: number): 
     sharpen: { sigma: round(rng.uniform(0.5, 1.6), 3), amount: round(rng.uniform(0.2, 1.2), 3) },
     jpeg:
       jpegQuality === undefined
-        ? { quality: qualities[index % qualities.length], chromaSubsampling: subsampling[index % subsampling.length] }
-        : { quality: jpegQuality, chromaSubsampling: '4:2:0' },
+        ? {
+            quality: qualities[index % qualities.length],
+            chromaSubsampling: subsampling[index % subsampling.length],
+            exifModel: modelName(index),
+          }
+        : { quality: jpegQuality, chromaSubsampling: '4:2:0', exifModel: null },
   };
 }
 
 /**
- * A device's parameters: its seed, PRNU strength (0.01–0.02) and `hotPixels` defects.
+ * A device's parameters: its seed, PRNU strength (0.01–0.02 times `prnuScale`) and `hotPixels`
+ * defects.
  * @param model the model (its name prefixes the camera name)
  */
 export function deviceParams(
@@ -129,6 +142,7 @@ export function deviceParams(
   width: number,
   height: number,
   hotPixels: number,
+  prnuScale = 1,
 ): DeviceParams {
   const deviceSeed = hashSeed(seed, 'device', model.index, device);
   const rng = new Rng(deviceSeed);
@@ -137,7 +151,7 @@ export function deviceParams(
     model: model.model,
     device,
     seed: deviceSeed,
-    prnuStd: round(rng.uniform(0.01, 0.02)),
+    prnuStd: round(rng.uniform(0.01, 0.02) * prnuScale, 6),
     prnuLowFrequency: 0.05,
     defects: plantDefects(deviceSeed, hotPixels, width, height),
   };
@@ -148,6 +162,10 @@ export function deviceParams(
  * at the simulated image size.
  * @returns K, row-major width·height
  */
-export function devicePrnu(device: Pick<DeviceParams, 'seed' | 'prnuStd' | 'prnuLowFrequency'>, width: number, height: number): Float32Array {
+export function devicePrnu(
+  device: Pick<DeviceParams, 'seed' | 'prnuStd' | 'prnuLowFrequency'>,
+  width: number,
+  height: number,
+): Float32Array {
   return prnuPattern(device.seed, width, height, device.prnuStd, device.prnuLowFrequency);
 }

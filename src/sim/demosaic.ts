@@ -55,7 +55,8 @@ export function demosaic(
   pattern: CfaPattern,
   algorithm: DemosaicAlgorithm,
 ): RgbPlanes {
-  if (width < 3 || height < 3) throw new RangeError(`demosaic needs at least 3×3 pixels, got ${width}×${height}`);
+  if (width < 3 || height < 3)
+    throw new RangeError(`demosaic needs at least 3×3 pixels, got ${width}×${height}`);
   switch (algorithm) {
     case 'bilinear':
       return bilinear(raw, width, height, pattern);

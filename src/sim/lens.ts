@@ -17,7 +17,13 @@ export interface LensParams {
  * Relative illumination at a pixel: 1 at the centre, 1 − a − b in the corners.
  * @param x, y pixel coordinates (centres at integer positions)
  */
-export function vignettingAt(x: number, y: number, width: number, height: number, v: [number, number]): number {
+export function vignettingAt(
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+  v: [number, number],
+): number {
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const r2 = ((x - cx) ** 2 + (y - cy) ** 2) / (cx * cx + cy * cy);

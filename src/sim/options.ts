@@ -26,6 +26,11 @@ export interface SimulateOptions {
   jpegQuality?: number;
   /** Defective photosites (hot, stuck, dead) per device; default 0. */
   hotPixels?: number;
+  /**
+   * Multiplies every device's PRNU strength (default 1: K's standard deviation is 0.01–0.02).
+   * Lower values make source identification harder; 0 removes PRNU.
+   */
+  prnuScale?: number;
   /** Worker threads; default one per core (at most one per image); 0 renders on the calling thread. */
   threads?: number;
   /** Stops the run: pending images are not rendered and the promise rejects with an AbortError. */
@@ -42,15 +47,23 @@ export const SIMULATE_DEFAULTS = {
   height: 768,
   seed: 1,
   hotPixels: 0,
+  prnuScale: 1,
 } as const;
 
 /** Largest image the simulator renders (pixels). */
 export const MAX_SIM_PIXELS = 64_000_000;
 
-function checkInteger(name: string, value: unknown, min: number, max: number, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(expected(what, name, value));
+/**
+ * An integer in [min, max], or a UsageError: "Expected positive integer for models but received
+ * -1 of type number" (", at most 999" is added when the value is too large).
+ */
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  const kind =
+    min === 1 ? 'positive integer' : min === 0 ? 'non-negative integer' : `integer of at least ${min}`;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new UsageError(expected(kind, name, value));
   }
+  if (value > max) throw new UsageError(expected(`${kind} of at most ${max}`, name, value));
   return value;
 }
 
@@ -78,35 +91,48 @@ export function validateSimulateOptions(
   opts: SimulateOptions,
 ): Required<Omit<SimulateOptions, 'jpegQuality' | 'threads' | 'signal'>> &
   Pick<SimulateOptions, 'jpegQuality' | 'threads' | 'signal'> {
-  if (opts === null || typeof opts !== 'object') throw new UsageError(expected('options object', 'options', opts));
+  if (opts === null || typeof opts !== 'object')
+    throw new UsageError(expected('options object', 'options', opts));
   if (typeof opts.dir !== 'string' || opts.dir.trim() === '') {
     throw new UsageError(expected('non-empty string', 'dir', opts.dir));
   }
-  const models = checkInteger('models', opts.models, 1, 999, 'positive integer (at most 999)');
-  const devices = checkInteger('devices', opts.devices, 1, 999, 'positive integer (at most 999)');
-  const images = checkInteger('images', opts.images, 0, 1_000_000, 'non-negative integer');
-  const flat = checkInteger('flat', opts.flat, 0, 1_000_000, 'non-negative integer');
-  const width = checkInteger('width', opts.width, 16, 16384, 'integer between 16 and 16384');
-  const height = checkInteger('height', opts.height, 16, 16384, 'integer between 16 and 16384');
+  const models = checkInteger('models', opts.models, 1, 999);
+  const devices = checkInteger('devices', opts.devices, 1, 999);
+  const images = checkInteger('images', opts.images, 0, 1_000_000);
+  const flat = checkInteger('flat', opts.flat, 0, 1_000_000);
+  const width = checkInteger('width', opts.width, 16, 16384);
+  const height = checkInteger('height', opts.height, 16, 16384);
   if (width * height > MAX_SIM_PIXELS) {
-    throw new UsageError(expected(`image size of at most ${MAX_SIM_PIXELS} pixels`, 'size', `${width}x${height}`));
+    throw new UsageError(
+      expected(`image size of at most ${MAX_SIM_PIXELS} pixels`, 'size', `${width}x${height}`),
+    );
   }
-  const seed = checkInteger('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER, 'non-negative integer');
+  const seed = checkInteger('seed', opts.seed, 0, Number.MAX_SAFE_INTEGER);
   const jpegQuality =
-    opts.jpegQuality === undefined
-      ? undefined
-      : checkInteger('jpegQuality', opts.jpegQuality, 1, 100, 'integer between 1 and 100');
+    opts.jpegQuality === undefined ? undefined : checkInteger('jpegQuality', opts.jpegQuality, 1, 100);
   const maxDefects = Math.floor(((width - 8) * (height - 8)) / 64);
-  const hotPixels = checkInteger(
-    'hotPixels',
-    opts.hotPixels ?? SIMULATE_DEFAULTS.hotPixels,
-    0,
-    maxDefects,
-    `integer between 0 and ${maxDefects}`,
-  );
-  const threads = opts.threads === undefined ? undefined : checkInteger('threads', opts.threads, 0, 256, 'non-negative integer');
+  const hotPixels = checkInteger('hotPixels', opts.hotPixels ?? SIMULATE_DEFAULTS.hotPixels, 0, maxDefects);
+  const prnuScale = opts.prnuScale ?? SIMULATE_DEFAULTS.prnuScale;
+  if (typeof prnuScale !== 'number' || !(prnuScale >= 0 && prnuScale <= 10)) {
+    throw new UsageError(expected('number between 0 and 10', 'prnuScale', prnuScale));
+  }
+  const threads = opts.threads === undefined ? undefined : checkInteger('threads', opts.threads, 0, 256);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new UsageError(expected('AbortSignal', 'signal', opts.signal));
   }
-  return { dir: opts.dir, models, devices, images, flat, width, height, seed, jpegQuality, hotPixels, threads, signal: opts.signal };
+  return {
+    dir: opts.dir,
+    models,
+    devices,
+    images,
+    flat,
+    width,
+    height,
+    seed,
+    jpegQuality,
+    hotPixels,
+    prnuScale,
+    threads,
+    signal: opts.signal,
+  };
 }

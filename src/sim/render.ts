@@ -17,6 +17,9 @@ import type { RgbPlanes } from './cfa.js';
 
 export type ShotKind = 'flat' | 'natural';
 
+/** Natural shots are taken at ISO 2^U(0, this) × base ISO. */
+const NATURAL_MAX_STOPS = 4;
+
 /** Everything needed to render one image; a plain object, so it can be sent to a worker. */
 export interface ShotSpec {
   kind: ShotKind;
@@ -37,15 +40,26 @@ export function renderPixels(spec: ShotSpec, prnu: Float32Array): Uint8Array {
   const { width, height, model, device } = spec;
   const rng = new Rng(spec.seed);
   let scene: RgbPlanes;
+  let gain = 1;
   if (spec.kind === 'flat') {
-    // a bright field: the centre renders at 68–80 % of full scale, nothing saturates
+    // a bright field at base ISO: the centre renders at 68–80 % of full scale, nothing saturates
     const level = inverseTone(rng.uniform(0.68, 0.8), model.tone);
     scene = flatScene(rng, width, height, level);
   } else {
     scene = naturalScene(rng, width, height);
+    gain = 2 ** rng.uniform(0, NATURAL_MAX_STOPS); // ISO 1×–16× base
   }
   applyLens(scene, width, height, model.lens);
-  const raw = exposeSensor(scene, width, height, { ...model.sensor, cfa: model.cfa }, prnu, device.defects, rng);
+  const raw = exposeSensor(
+    scene,
+    width,
+    height,
+    { ...model.sensor, cfa: model.cfa },
+    prnu,
+    device.defects,
+    rng,
+    gain,
+  );
   const rgb = demosaic(raw, width, height, model.cfa, model.demosaic);
   renderColour(rgb, model.whiteBalance, model.colorMatrix, model.tone);
   unsharpMask(rgb, width, height, model.sharpen.sigma, model.sharpen.amount);
@@ -69,14 +83,24 @@ export function toBytes(planes: RgbPlanes, n: number): Uint8Array {
 
 /**
  * Encodes 8-bit RGB as a baseline JPEG with libjpeg-turbo (through sharp), with the model's
- * quality and chroma subsampling and EXIF Make/Model as a camera writes them.
+ * quality and chroma subsampling, and EXIF Make/Model as a camera writes them (none when the
+ * model's `jpeg.exifModel` is null).
  * @param rgb interleaved RGB, width·height·3
  */
-export async function encodeJpeg(rgb: Uint8Array, width: number, height: number, model: ModelParams): Promise<Buffer> {
-  return sharp(rgb, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: model.jpeg.quality, chromaSubsampling: model.jpeg.chromaSubsampling, mozjpeg: false })
-    .withExif({ IFD0: { Make: 'camprint', Model: model.model } })
-    .toBuffer();
+export async function encodeJpeg(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  model: ModelParams,
+): Promise<Buffer> {
+  const { quality, chromaSubsampling, exifModel } = model.jpeg;
+  const encoder = sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({
+    quality,
+    chromaSubsampling,
+    mozjpeg: false,
+  });
+  if (exifModel !== null) encoder.withExif({ IFD0: { Make: 'camprint', Model: exifModel } });
+  return encoder.toBuffer();
 }
 
 /** round(clip(v, 0, 1)·255); NaN → 0. */

@@ -58,7 +58,8 @@ export function valueNoise(
       const r0 = j0 * gw;
       const r1 = r0 + gw;
       // the lattice row interpolated at this y (and scaled by the octave's amplitude)
-      for (let k = 0; k < gw; k++) line[k] = amp * (lattice[r0 + k] + t * (lattice[r1 + k] - lattice[r0 + k]));
+      for (let k = 0; k < gw; k++)
+        line[k] = amp * (lattice[r0 + k] + t * (lattice[r1 + k] - lattice[r0 + k]));
       const row = y * width;
       for (let x = 0; x < width; x++) {
         const k = ix[x];
@@ -74,7 +75,7 @@ export function valueNoise(
   return out;
 }
 
-/** A random surface colour (linear reflectance per channel, 0.02–1). */
+/** A random surface colour: linear reflectance per channel, overall 0.03–0.95, saturation random. */
 function randomColour(rng: Rng): [number, number, number] {
   const refl = rng.logUniform(0.03, 0.95);
   const sat = Math.pow(rng.next(), 1.5);
@@ -91,7 +92,10 @@ const FILL_GRADIENT = 4;
 
 /** 0.5 + 0.5·sin(2πk/N), for sine stripes without a sine per pixel. */
 const SINE_STEPS = 4096;
-const SINE = Float32Array.from({ length: SINE_STEPS }, (_, k) => 0.5 + 0.5 * Math.sin((2 * Math.PI * k) / SINE_STEPS));
+const SINE = Float32Array.from(
+  { length: SINE_STEPS },
+  (_, k) => 0.5 + 0.5 * Math.sin((2 * Math.PI * k) / SINE_STEPS),
+);
 
 /**
  * A convex shape: an ellipse (centre, half-axes a ≥ b, orientation) or a convex polygon. Every
@@ -156,9 +160,11 @@ function randomShape(rng: Rng, width: number, height: number, big: boolean): Sha
     }
     s.poly = rectangle(s.cx, s.cy, s.a, s.b, s.cos, s.sin);
   } else if (kind === 2) {
-    const angles = [rng.uniform(0, 2 * Math.PI), rng.uniform(0, 2 * Math.PI), rng.uniform(0, 2 * Math.PI)].sort(
-      (p, q) => p - q,
-    );
+    const angles = [
+      rng.uniform(0, 2 * Math.PI),
+      rng.uniform(0, 2 * Math.PI),
+      rng.uniform(0, 2 * Math.PI),
+    ].sort((p, q) => p - q);
     for (const t of angles) {
       const r = s.a * rng.uniform(0.4, 1.2);
       s.poly.push(s.cx + r * Math.cos(t), s.cy + r * Math.sin(t));
@@ -226,7 +232,12 @@ function span(s: Shape, y: number): [number, number] | null {
  * Calls `row(y, x0, x1)` for each image row the shape covers, with the inclusive range of pixel
  * columns whose centres lie inside it.
  */
-function rasterize(s: Shape, width: number, height: number, row: (y: number, x0: number, x1: number) => void): void {
+function rasterize(
+  s: Shape,
+  width: number,
+  height: number,
+  row: (y: number, x0: number, x1: number) => void,
+): void {
   const [ylo, yhi] = yExtent(s);
   const y0 = Math.max(0, Math.ceil(ylo));
   const y1 = Math.min(height - 1, Math.floor(yhi));
@@ -244,10 +255,24 @@ function rasterize(s: Shape, width: number, height: number, row: (y: number, x0:
  * m ∈ [0, 1] is the fill pattern (flat, sine or square stripes of period 2.5–60 px, checkers, a
  * gradient) and T one of the texture fields.
  */
-function paintShape(rng: Rng, planes: RgbPlanes, width: number, height: number, s: Shape, textures: Float32Array[]): void {
+function paintShape(
+  rng: Rng,
+  planes: RgbPlanes,
+  width: number,
+  height: number,
+  s: Shape,
+  textures: Float32Array[],
+): void {
   const c1 = randomColour(rng);
   const c2 = rng.chance(0.5) ? randomColour(rng) : c1.map((v) => v * rng.uniform(0.2, 0.6));
-  const fill = rng.pick([FILL_FLAT, FILL_FLAT, FILL_STRIPES, FILL_SQUARE_STRIPES, FILL_CHECKER, FILL_GRADIENT]);
+  const fill = rng.pick([
+    FILL_FLAT,
+    FILL_FLAT,
+    FILL_STRIPES,
+    FILL_SQUARE_STRIPES,
+    FILL_CHECKER,
+    FILL_GRADIENT,
+  ]);
   const tex = rng.pick(textures);
   const k = rng.uniform(0, 0.8);
   const period = rng.logUniform(2.5, 60);
@@ -299,8 +324,15 @@ function paintShape(rng: Rng, planes: RgbPlanes, width: number, height: number, 
   });
 }
 
-/** Sets the radiance inside a shape to `value`·(R, G, B) when `multiply` is false, else multiplies by it. */
-function fillShape(planes: RgbPlanes, width: number, height: number, s: Shape, rgb: number[], multiply: boolean): void {
+/** Sets the radiance inside a shape to `rgb`, or multiplies it by `rgb` when `multiply` is true. */
+function fillShape(
+  planes: RgbPlanes,
+  width: number,
+  height: number,
+  s: Shape,
+  rgb: number[],
+  multiply: boolean,
+): void {
   const [r, g, b] = planes;
   const [fr, fg, fb] = rgb;
   rasterize(s, width, height, (y, x0, x1) => {
@@ -327,10 +359,11 @@ export function naturalScene(rng: Rng, width: number, height: number): RgbPlanes
   const n = width * height;
   const planes: RgbPlanes = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const minDim = Math.min(width, height);
-  // textures: a coarse one (terrain, foliage, clouds) and a fine one (fabric, gravel)
+  // textures: coarse (terrain, foliage, clouds), fine (fabric, bark) and grain (gravel, sand)
   const coarse = valueNoise(rng, width, height, rng.uniform(0.15, 0.6) * minDim, 5, rng.uniform(0.45, 0.7));
   const fine = valueNoise(rng, width, height, rng.uniform(6, 24), 2, rng.uniform(0.4, 0.7));
-  const textures = [coarse, fine];
+  const grain = valueNoise(rng, width, height, rng.uniform(2, 3.5), 2, 0.6);
+  const textures = [coarse, fine, grain];
 
   // background: a gradient between two colours, modulated by the coarse texture
   const top = randomColour(rng);
@@ -360,7 +393,8 @@ export function naturalScene(rng: Rng, width: number, height: number): RgbPlanes
 
   // a few large regions (ground, walls), then many objects of all sizes
   const big = rng.int(3);
-  for (let s = 0; s < big; s++) paintShape(rng, planes, width, height, randomShape(rng, width, height, true), textures);
+  for (let s = 0; s < big; s++)
+    paintShape(rng, planes, width, height, randomShape(rng, width, height, true), textures);
   const objects = 6 + rng.int(22);
   for (let s = 0; s < objects; s++) {
     paintShape(rng, planes, width, height, randomShape(rng, width, height, false), textures);
@@ -417,7 +451,7 @@ export function flatScene(rng: Rng, width: number, height: number, level: number
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const v = level * (1 + gx * (2 * x / width - 1) + gy * (2 * y / height - 1));
+      const v = level * (1 + gx * ((2 * x) / width - 1) + gy * ((2 * y) / height - 1));
       planes[0][i] = v * tint[0];
       planes[1][i] = v;
       planes[2][i] = v * tint[2];

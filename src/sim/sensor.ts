@@ -5,8 +5,9 @@
  * Per photosite i with filter colour c (values relative to full well, 1 = saturation):
  *   signal  e = min(1, L_c·s_c·(1 + K_i) + d)     L: radiance at the sensor, s_c: filter
  *                                                  sensitivity, K: PRNU, d: dark current
- *   raw     = e + N(0, e/FW + (σ_read/FW)²)        shot noise (Poisson, Gaussian approximation)
- *                                                  and read noise, FW: full well in electrons
+ *   raw     = e + N(0, e·g/FW + (σ_read·g/FW)²)    shot noise (Poisson, Gaussian approximation)
+ *                                                  and read noise, FW: full well in electrons,
+ *                                                  g: analogue gain (ISO / base ISO)
  *   defects: hot pixels add a level, stuck pixels read a level, dead pixels read 0
  *   ADC     = round(clip(raw, 0, 1)·(2^bits − 1)) / (2^bits − 1)
  */
@@ -47,7 +48,13 @@ export interface DefectPixel {
  * @param lowFrequency share of K's variance in the smooth component, in [0, 1)
  * @returns K, row-major width·height, one value per photosite
  */
-export function prnuPattern(seed: number, width: number, height: number, std: number, lowFrequency: number): Float32Array {
+export function prnuPattern(
+  seed: number,
+  width: number,
+  height: number,
+  std: number,
+  lowFrequency: number,
+): Float32Array {
   const rng = new Rng(hashSeed(seed, 'prnu', width, height));
   const k = rng.fillGauss(new Float32Array(width * height));
   if (lowFrequency > 0) {
@@ -76,7 +83,7 @@ export function prnuPattern(seed: number, width: number, height: number, std: nu
 
 /**
  * Places `count` defective photosites at distinct random positions at least 4 pixels from the
- * border: about 60 % hot (adding 0.1–0.5), 25 % stuck (reading 0.6–1) and 15 % dead.
+ * border: about 60 % hot (adding 0.1–0.5), 25 % stuck high (reading 0.9–1) and 15 % dead.
  * @param seed the device's seed
  */
 export function plantDefects(seed: number, count: number, width: number, height: number): DefectPixel[] {
@@ -91,7 +98,7 @@ export function plantDefects(seed: number, count: number, width: number, height:
     taken.add(y * width + x);
     const u = rng.next();
     const kind = u < 0.6 ? 'hot' : u < 0.85 ? 'stuck' : 'dead';
-    const level = kind === 'hot' ? rng.uniform(0.1, 0.5) : kind === 'stuck' ? rng.uniform(0.6, 1) : 0;
+    const level = kind === 'hot' ? rng.uniform(0.1, 0.5) : kind === 'stuck' ? rng.uniform(0.9, 1) : 0;
     out.push({ x, y, kind, level: Math.round(level * 1e4) / 1e4 });
   }
   return out.sort((a, b) => a.y - b.y || a.x - b.x);
@@ -103,6 +110,8 @@ export function plantDefects(seed: number, count: number, width: number, height:
  * @param radiance linear R, G, B at the sensor (after the lens), each width·height
  * @param prnu K, width·height
  * @param rng the shot's generator (draws the temporal noise)
+ * @param gain analogue gain, ISO / base ISO (≥ 1): the same output from 1/gain of the light, so
+ *   relatively more shot and read noise
  * @returns the raw mosaic, width·height, in [0, 1] on the ADC's grid
  */
 export function exposeSensor(
@@ -113,9 +122,10 @@ export function exposeSensor(
   prnu: Float32Array,
   defects: readonly DefectPixel[],
   rng: Rng,
+  gain = 1,
 ): Float32Array {
   const ch = cfaChannels(sensor.cfa);
-  const fw = sensor.fullWell;
+  const fw = sensor.fullWell / gain; // electrons that fill the output range at this gain
   const dark = sensor.darkCurrent / fw;
   const readVar = (sensor.readNoise / fw) ** 2;
   const invFw = 1 / fw;

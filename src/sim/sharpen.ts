@@ -29,7 +29,12 @@ export function gaussianKernel(sigma: number): Float32Array {
  * @param src width·height
  * @returns a new width·height plane
  */
-export function convolveSeparable(src: Float32Array, width: number, height: number, kernel: Float32Array): Float32Array {
+export function convolveSeparable(
+  src: Float32Array,
+  width: number,
+  height: number,
+  kernel: Float32Array,
+): Float32Array {
   const r = (kernel.length - 1) >> 1;
   const k = Array.from(kernel.subarray(r)); // centre, then the weights at distance 1 … r
   const k0 = k[0];
@@ -69,7 +74,13 @@ export function convolveSeparable(src: Float32Array, width: number, height: numb
  * @param sigma blur radius in pixels (standard deviation)
  * @param amount gain on the detail layer (0 = no sharpening)
  */
-export function unsharpMask(planes: RgbPlanes, width: number, height: number, sigma: number, amount: number): void {
+export function unsharpMask(
+  planes: RgbPlanes,
+  width: number,
+  height: number,
+  sigma: number,
+  amount: number,
+): void {
   if (amount === 0) return;
   const [r, g, b] = planes;
   const [wr, wg, wb] = LUMA;

@@ -13,7 +13,7 @@ import { Piscina } from 'piscina';
 import { writeFileAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
 import { deviceParams, modelParams, type DeviceParams, type ModelParams } from './camera.js';
-import { SIMULATE_DEFAULTS, validateSimulateOptions, type SimulateOptions } from './options.js';
+import { validateSimulateOptions, type SimulateOptions } from './options.js';
 import { hashSeed } from './prng.js';
 import type { ShotKind } from './render.js';
 import type { ShotTask } from './worker.js';
@@ -48,6 +48,7 @@ export interface SimulationManifest {
     /** null when each model uses its own quality. */
     jpegQuality: number | null;
     hotPixels: number;
+    prnuScale: number;
   };
   models: ModelParams[];
   cameras: (DeviceParams & { flat: string[]; natural: string[] })[];
@@ -88,6 +89,7 @@ export async function simulate(
       seed: o.seed,
       jpegQuality: o.jpegQuality ?? null,
       hotPixels: o.hotPixels,
+      prnuScale: o.prnuScale,
     },
     models,
     cameras: [],
@@ -95,7 +97,7 @@ export async function simulate(
   const cameras: SimulatedCamera[] = [];
   for (const model of models) {
     for (let d = 0; d < o.devices; d++) {
-      const device = deviceParams(o.seed, model, d, o.width, o.height, o.hotPixels);
+      const device = deviceParams(o.seed, model, d, o.width, o.height, o.hotPixels, o.prnuScale);
       const files: Record<ShotKind, string[]> = { flat: [], natural: [] };
       for (const kind of ['flat', 'natural'] as const) {
         const count = kind === 'flat' ? o.flat : o.images;
@@ -143,7 +145,9 @@ function prepareFolder(dir: string): void {
     mkdirSync(dir, { recursive: true });
     rmSync(join(dir, MANIFEST_FILE), { force: true });
   } catch (err) {
-    throw new InputError(`${dir}: cannot create the output folder (${(err as NodeJS.ErrnoException).code ?? err})`);
+    throw new InputError(
+      `${dir}: cannot create the output folder (${(err as NodeJS.ErrnoException).code ?? err})`,
+    );
   }
 }
 
@@ -192,5 +196,3 @@ async function runTasks(
     await pool.destroy();
   }
 }
-
-export { SIMULATE_DEFAULTS };

@@ -59,7 +59,12 @@ export function toneLut(curve: ToneCurve): Float32Array {
  * @param gains white-balance gains (R, G, B)
  * @param matrix camera-to-output colour matrix, row-major (rows sum to 1 so grey stays grey)
  */
-export function renderColour(planes: RgbPlanes, gains: [number, number, number], matrix: Matrix3, curve: ToneCurve): void {
+export function renderColour(
+  planes: RgbPlanes,
+  gains: [number, number, number],
+  matrix: Matrix3,
+  curve: ToneCurve,
+): void {
   const [r, g, b] = planes;
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = matrix.map((v, k) => v * gains[k % 3]);
   const lut = toneLut(curve);

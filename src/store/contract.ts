@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.js';
 import { auditHash, openStore, type OpenStoreOptions } from './index.js';
 import { fingerprintInput, imageInput, matchInput, sha256Of, words } from './contract-data.js';
-import type { Store } from './types.js';
+import type { JobRecord, Store } from './types.js';
 
 /** One fresh, empty database of the backend under test, and raw access to it. */
 export interface StoreFixture {
@@ -260,44 +260,50 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         await store.putFingerprint(fingerprintInput('cam', 1));
         const job = await store.createJob({ id: 'job-1', kind: 'x' });
         const before = await snapshot(store, fx);
-        const bad: [string, Promise<unknown>][] = [
-          ['short data', store.putFingerprint({ ...fingerprintInput('cam', 2), data: new Float32Array(5) })],
+        // Thunks: each call starts only when its rejection is awaited.
+        const bad: [string, () => Promise<unknown>][] = [
+          [
+            'short data',
+            () => store.putFingerprint({ ...fingerprintInput('cam', 2), data: new Float32Array(5) }),
+          ],
           [
             'Float64Array data',
-            store.putFingerprint({ ...fingerprintInput('cam', 2), data: new Float64Array(48) as never }),
+            () =>
+              store.putFingerprint({ ...fingerprintInput('cam', 2), data: new Float64Array(48) as never }),
           ],
-          ['zero width', store.putFingerprint({ ...fingerprintInput('cam', 2), width: 0 })],
+          ['zero width', () => store.putFingerprint({ ...fingerprintInput('cam', 2), width: 0 })],
           [
             'NaN in quality',
-            store.putFingerprint({ ...fingerprintInput('cam', 2), quality: { meanPce: NaN } }),
+            () => store.putFingerprint({ ...fingerprintInput('cam', 2), quality: { meanPce: NaN } }),
           ],
           [
             'Date in params',
-            store.putFingerprint({ ...fingerprintInput('cam', 2), params: { at: new Date() } }),
+            () => store.putFingerprint({ ...fingerprintInput('cam', 2), params: { at: new Date() } }),
           ],
-          ['empty camera', store.putFingerprint(fingerprintInput('', 2))],
-          ['camera with spaces around', store.putFingerprint(fingerprintInput(' cam', 2))],
+          ['empty camera', () => store.putFingerprint(fingerprintInput('', 2))],
+          ['camera with spaces around', () => store.putFingerprint(fingerprintInput(' cam', 2))],
           [
             'bad source hash',
-            store.putFingerprint({
-              ...fingerprintInput('new', 2),
-              sources: [imageInput('q', { sha256: 'xyz' })],
-            }),
+            () =>
+              store.putFingerprint({
+                ...fingerprintInput('new', 2),
+                sources: [imageInput('q', { sha256: 'xyz' })],
+              }),
           ],
-          ['bad orientation', store.upsertImage(imageInput('q', { orientation: 9 }))],
-          ['bad rotation', store.recordMatch({ ...matchInput('q'), rotation: 45 as never })],
-          ['p > 1', store.recordMatch({ ...matchInput('q'), pFalseAlarm: 2 })],
-          ['unknown job status', store.updateJob(job.id, { status: 'lost' as never })],
-          ['progress > 1', store.updateJob(job.id, { progress: 1.5 })],
-          ['unknown status filter', store.listJobs({ status: 'nope' as never })],
-          ['job kind missing', store.createJob({} as never)],
-          ['audit without actor', store.appendAudit({ actor: '', action: 'a', subject: 's' })],
+          ['bad orientation', () => store.upsertImage(imageInput('q', { orientation: 9 }))],
+          ['bad rotation', () => store.recordMatch({ ...matchInput('q'), rotation: 45 as never })],
+          ['p > 1', () => store.recordMatch({ ...matchInput('q'), pFalseAlarm: 2 })],
+          ['unknown job status', () => store.updateJob(job.id, { status: 'lost' as never })],
+          ['progress > 1', () => store.updateJob(job.id, { progress: 1.5 })],
+          ['unknown status filter', () => store.listJobs({ status: 'nope' as never })],
+          ['job kind missing', () => store.createJob({} as never)],
+          ['audit without actor', () => store.appendAudit({ actor: '', action: 'a', subject: 's' })],
           [
             'audit with a function',
-            store.appendAudit({ actor: 'a', action: 'a', subject: 's', details: { f: () => 1 } }),
+            () => store.appendAudit({ actor: 'a', action: 'a', subject: 's', details: { f: () => 1 } }),
           ],
         ];
-        for (const [what, p] of bad) await assert.rejects(p, InputError, what);
+        for (const [what, call] of bad) await assert.rejects(call, InputError, what);
         assert.deepEqual(await snapshot(store, fx), before);
       }));
 
@@ -643,6 +649,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
 
     test(`${WRITERS} processes creating and writing one store at once lose nothing and keep the chain valid`, async () => {
       const fx = await makeFixture();
+      let store: Store | undefined;
       try {
         // The writers race from the start: on creating the schema, then on writing.
         const child = fileURLToPath(new URL('./contract-writer.js', import.meta.url));
@@ -652,7 +659,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         );
         const results = await Promise.all(runs);
         results.forEach((r, w) => assert.equal(r.code, 0, `writer ${w} failed:\n${r.stderr}`));
-        const store = await openStore(fx.options);
+        store = await openStore(fx.options);
         assert.equal(await count(fx, 'schema_migrations'), (await store.info()).schemaVersion);
 
         const fps = await store.listFingerprints();
@@ -682,7 +689,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
             Array.from({ length: PER_WRITER }, (_, i) => i),
             `writer ${w}'s entries in its order`,
           );
-          const job = await store.getJob(`job-${w}`);
+          const job: JobRecord | undefined = await store.getJob(`job-${w}`);
           assert.deepEqual([job?.status, job?.progress], ['done', 1]);
         }
         // The last "shared" put in the audit log is the fingerprint that remains.
@@ -691,8 +698,8 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal((await store.listMatches()).length, WRITERS * PER_WRITER);
         assert.equal(await count(fx, 'images'), WRITERS * PER_WRITER * 2 + WRITERS * sharedPuts * 2 + 1);
         assert.equal(await count(fx, 'cameras'), WRITERS * PER_WRITER + 1);
-        await store.close();
       } finally {
+        await store?.close();
         await fx.destroy();
       }
     });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { InputError, expected } from '../util/errors.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
+import { checkName } from './validate.js';
 
 export type * from './types.js';
 export { JOB_STATUSES } from './types.js';
@@ -34,11 +35,18 @@ export function defaultDataDir(): string {
   return join(homedir(), '.camprint');
 }
 
+/** The OS user name, or "unknown" when there is none fit to be an actor. */
 function defaultActor(): string {
+  let name: string | undefined;
   try {
-    return userInfo().username || 'unknown';
+    name = userInfo().username;
   } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+    name = process.env.USER ?? process.env.USERNAME;
+  }
+  try {
+    return checkName(name, 'actor');
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -63,8 +71,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     );
   }
   if (!statSync(dir).isDirectory()) throw new InputError(`${dir}: the data directory is not a directory`);
-  const actor = options.actor ?? defaultActor();
-  if (typeof actor !== 'string' || actor.length === 0)
-    throw new InputError(expected('a non-empty string', 'actor', actor));
+  const actor = checkName(options.actor ?? defaultActor(), 'actor');
   return openSqliteStore({ file: join(dir, DATABASE_FILE), actor, busyTimeoutMs });
 }

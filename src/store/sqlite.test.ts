@@ -67,7 +67,7 @@ describe('SQLite store', () => {
     }
   });
 
-  test('a file that is not a database is refused with InputError', async () => {
+  test('a file that is not a camprint database is refused with InputError', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'camprint-store-'));
     try {
       writeFileSync(join(dataDir, DATABASE_FILE), 'this is not a database, it is a text file '.repeat(200));
@@ -75,6 +75,14 @@ describe('SQLite store', () => {
         openStore({ dataDir }),
         (err: Error) => err instanceof InputError && /not a camprint database/.test(err.message),
       );
+      rmSync(join(dataDir, DATABASE_FILE));
+      const foreign = new Database(join(dataDir, DATABASE_FILE));
+      foreign.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY)');
+      foreign.close();
+      await assert.rejects(openStore({ dataDir }), /has a table "photos" but no schema_migrations/);
+      const after = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+      assert.equal(after.pragma('journal_mode', { simple: true }), 'delete');
+      after.close();
       writeFileSync(join(dataDir, 'file'), 'x');
       await assert.rejects(openStore({ dataDir: join(dataDir, 'file') }), InputError);
     } finally {

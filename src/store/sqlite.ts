@@ -258,9 +258,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   try {
     db = new Database(file, { timeout: options.busyTimeoutMs });
     db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs)}`);
+    refuseForeign(db, file); // before WAL mode, which would change the file
     const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
-    if (mode !== 'wal')
+    if (mode !== 'wal') {
       throw new InputError(`${file}: cannot switch the database to WAL mode (it stays in ${mode} mode)`);
+    }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, file);
@@ -279,6 +281,18 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
 }
 
+/** Refuses a database that has tables but no schema_migrations: someone else's, left as it is. */
+function refuseForeign(db: Database.Database, file: string): void {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+    name: string;
+  }[];
+  if (tables.length > 0 && !tables.some((t) => t.name === 'schema_migrations')) {
+    throw new InputError(
+      `${file}: not a camprint database (it has a table "${tables[0].name}" but no schema_migrations); it was left untouched`,
+    );
+  }
+}
+
 /**
  * Applies the pending migrations, each in its own BEGIN IMMEDIATE transaction with its
  * schema_migrations row. Several processes opening a new database at once are serialised by the
@@ -291,6 +305,7 @@ function migrate(db: Database.Database, file: string): void {
     undefined;
   if (!hasTable()) {
     db.transaction(() => {
+      refuseForeign(db, file);
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT',
       );
@@ -731,11 +746,6 @@ class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (!this.conn.open) return;
-    try {
-      this.conn.pragma('optimize');
-    } finally {
-      this.conn.close();
-    }
+    if (this.conn.open) this.conn.close();
   }
 }

@@ -25,8 +25,10 @@ import {
 const MAX_NAME = 256;
 /** Longest free text accepted (paths, error messages, notes). */
 const MAX_TEXT = 64 * 1024;
-/** Largest fingerprint side; 2^16 keeps width·height·4 far below SQLite's 1 GB blob limit at realistic sizes. */
+/** Largest fingerprint side, in pixels. */
 const MAX_SIDE = 65_536;
+/** Largest fingerprint, in values: 250 Mpx, so that its blob stays within SQLite's 10^9-byte limit. */
+const MAX_VALUES = 250_000_000;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -146,6 +148,11 @@ export function normalizeFingerprint(input: PutFingerprintInput): FingerprintRow
   checkObject(input, 'fingerprint');
   const width = checkInteger(input.width, 'fingerprint.width', 1, MAX_SIDE);
   const height = checkInteger(input.height, 'fingerprint.height', 1, MAX_SIDE);
+  if (width * height > MAX_VALUES) {
+    throw new InputError(
+      `Expected at most ${MAX_VALUES} values for fingerprint.data but received ${width}×${height} = ${width * height}`,
+    );
+  }
   if (!(input.data instanceof Float32Array)) {
     throw new InputError(expected('a Float32Array', 'fingerprint.data', input.data));
   }
