@@ -3,11 +3,12 @@
  * The main thread stays free for progress, I/O and the server.
  */
 import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { InputFailure, ResidualResult, ResidualTask, SumsResult, SumsTask } from './worker.js';
 import { InputError } from '../util/errors.js';
 
-export type { ResidualResult, SumsResult } from './worker.js';
+export type { ResidualResult, SumsResult, CropSums, SourceInfo } from './worker.js';
 export { centreCrop, cropArray } from './worker.js';
 
 let pool: Piscina | undefined;
@@ -28,8 +29,8 @@ function getPool(): Piscina {
   return pool;
 }
 
-async function runTask<T>(task: ResidualTask | SumsTask): Promise<T> {
-  const out = (await getPool().run(task)) as T | InputFailure;
+async function runTask<T>(task: ResidualTask | SumsTask, transferList?: MessagePort[]): Promise<T> {
+  const out = (await getPool().run(task, { transferList })) as T | InputFailure;
   if (out && typeof out === 'object' && 'inputError' in out) throw new InputError(out.inputError);
   return out as T;
 }
@@ -39,9 +40,21 @@ export function runResidual(task: Omit<ResidualTask, 'kind'>): Promise<ResidualR
   return runTask({ ...task, kind: 'residual' });
 }
 
-/** Runs a decode+fingerprint-sums task; resolves with `mismatch: true` when the size differs from `expect`. */
-export function runSums(task: Omit<SumsTask, 'kind'>): Promise<SumsResult & { mismatch?: true }> {
-  return runTask({ ...task, kind: 'sums' });
+/**
+ * Streams a share of a fingerprint's images through one worker's accumulator; `onImage` is
+ * called (on this thread) after each image. Bad input rejects with InputError.
+ */
+export async function runSums(
+  task: Omit<SumsTask, 'kind' | 'progress'>,
+  onImage?: (file: string) => void,
+): Promise<SumsResult> {
+  const channel = new MessageChannel();
+  channel.port1.on('message', (m: { file: string }) => onImage?.(m.file));
+  try {
+    return await runTask({ ...task, kind: 'sums', progress: channel.port2 }, [channel.port2]);
+  } finally {
+    channel.port1.close();
+  }
 }
 
 /** Stops the workers (lets the process exit promptly). */

@@ -3,6 +3,7 @@
  * Each task returns typed arrays moved (not copied) back to the main thread.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { MessagePort } from 'node:worker_threads';
 import { decodeImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
 import {
@@ -33,18 +34,24 @@ export interface ResidualResult {
   intensity: Float32Array;
 }
 
+/**
+ * Fingerprint sums over a share of the images: the worker streams its files through one
+ * accumulator and returns a single pair of sums, so per-image arrays never leave the thread.
+ */
 export interface SumsTask {
   kind: 'sums';
-  file: string;
+  files: string[];
   options: ResidualOptions;
-  /** Size every image must have (the first image's), or undefined for the first. */
-  expect?: { width: number; height: number };
+  /** Size every image must have. */
+  expect: { width: number; height: number };
   /** Side of the centre crop kept for the leave-one-out quality figure. */
   qualityCrop: number;
   maxPixels?: number;
+  /** Receives `{ file }` after each image. */
+  progress?: MessagePort;
 }
 
-export interface SumsResult {
+export interface SourceInfo {
   file: string;
   sha256: string;
   width: number;
@@ -52,11 +59,25 @@ export interface SumsResult {
   format: string;
   orientation: number;
   bitDepth: number;
+}
+
+/** One image's contribution on the centre crop, for leave-one-out quality figures. */
+export interface CropSums {
+  file: string;
   rpSum: Float32Array;
   nn: Float32Array;
-  /** Centre crop (side qualityCrop) of this image's grey residual and intensity. */
-  cropResidual: Float32Array;
-  cropIntensity: Float32Array;
+  residual: Float32Array;
+  intensity: Float32Array;
+  ch: number;
+  cw: number;
+}
+
+export interface SumsResult {
+  rpSum: Float32Array;
+  nn: Float32Array;
+  count: number;
+  sources: SourceInfo[];
+  crops: CropSums[];
 }
 
 export type Task = ResidualTask | SumsTask;
@@ -112,11 +133,17 @@ export default async function run(task: Task): Promise<unknown> {
   }
 }
 
-async function runTask(task: Task): Promise<unknown> {
+function runTask(task: Task): Promise<unknown> {
+  return task.kind === 'sums' ? runSumsTask(task) : runResidualTask(task);
+}
+
+async function runResidualTask(task: ResidualTask): Promise<unknown> {
   await initFft();
   const img = await decodeImage(task.file, { maxPixels: task.maxPixels });
   const { width, height } = img;
-  const meta = {
+  const residual = extractResidual(img.rgb, height, width, task.options);
+  const intensity = rgbToGrey(img.rgb);
+  const result: ResidualResult = {
     file: task.file,
     sha256: img.sha256,
     width,
@@ -124,23 +151,57 @@ async function runTask(task: Task): Promise<unknown> {
     format: img.format,
     orientation: img.orientation,
     bitDepth: img.bitDepth,
+    residual,
+    intensity,
   };
-  if (task.kind === 'residual') {
-    const residual = extractResidual(img.rgb, height, width, task.options);
-    const intensity = rgbToGrey(img.rgb);
-    const result: ResidualResult = { ...meta, residual, intensity };
-    return movable(result, [residual.buffer, intensity.buffer] as ArrayBuffer[]);
-  }
-  if (task.expect && (task.expect.width !== width || task.expect.height !== height)) {
-    return { ...meta, mismatch: true };
-  }
+  return movable(result, [residual.buffer, intensity.buffer] as ArrayBuffer[]);
+}
+
+async function runSumsTask(task: SumsTask): Promise<unknown> {
+  await initFft();
+  const { width, height } = task.expect;
   const acc = new FingerprintAccumulator(height, width, task.options);
-  acc.add(img.rgb);
-  // Quality crop: this image's own residual on the centre crop (grey, zero-mean, Wiener).
+  const sources: SourceInfo[] = [];
+  const crops: CropSums[] = [];
   const { y, x, ch, cw } = centreCrop(height, width, task.qualityCrop);
-  const cropRgb = cropArray(img.rgb, width, 3, y, x, ch, cw);
-  const cropResidual = extractResidual(cropRgb, ch, cw, task.options);
-  const cropIntensity = rgbToGrey(cropRgb);
-  const result: SumsResult = { ...meta, rpSum: acc.rpSum, nn: acc.nn, cropResidual, cropIntensity };
+  for (const file of task.files) {
+    const img = await decodeImage(file, { maxPixels: task.maxPixels });
+    if (img.width !== width || img.height !== height) {
+      throw new InputError(
+        `${file}: image is ${img.width}×${img.height} but the fingerprint's images are ${width}×${height}; a fingerprint needs images of one size and orientation`,
+      );
+    }
+    // This image's own sums on the crop: the accumulator's crop before and after adding it.
+    const rpBefore = cropArray(acc.rpSum, width, 3, y, x, ch, cw);
+    const nnBefore = cropArray(acc.nn, width, 3, y, x, ch, cw);
+    acc.add(img.rgb);
+    const rpCrop = cropArray(acc.rpSum, width, 3, y, x, ch, cw);
+    const nnCrop = cropArray(acc.nn, width, 3, y, x, ch, cw);
+    for (let i = 0; i < rpCrop.length; i++) {
+      rpCrop[i] -= rpBefore[i];
+      nnCrop[i] -= nnBefore[i];
+    }
+    const cropRgb = cropArray(img.rgb, width, 3, y, x, ch, cw);
+    crops.push({
+      file,
+      rpSum: rpCrop,
+      nn: nnCrop,
+      residual: extractResidual(cropRgb, ch, cw, task.options),
+      intensity: rgbToGrey(cropRgb),
+      ch,
+      cw,
+    });
+    sources.push({
+      file,
+      sha256: img.sha256,
+      width,
+      height,
+      format: img.format,
+      orientation: img.orientation,
+      bitDepth: img.bitDepth,
+    });
+    task.progress?.postMessage({ file });
+  }
+  const result: SumsResult = { rpSum: acc.rpSum, nn: acc.nn, count: acc.count, sources, crops };
   return movable(result, [acc.rpSum.buffer, acc.nn.buffer] as ArrayBuffer[]);
 }

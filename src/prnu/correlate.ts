@@ -45,31 +45,42 @@ export function crossCorrelate(
     for (let c = 0; c < bw; c++) z[dst + 2 * c] = b[src + c] - meanB;
   }
   fft2(z, h, w);
-  const p = new Float32Array(2 * h * w);
+  // P[k] = A[k]·conj(B[k]), with A = (Z[k] + Z*[−k])/2 and conj(B) = (i/2)·conj(Z[k] − Z*[−k]),
+  // computed for k and −k together, in place (the factor 1/4 is folded into the final scale).
   for (let ky = 0; ky < h; ky++) {
     const my = ky === 0 ? 0 : h - ky;
+    if (my < ky) continue; // row ky was done as the mirror of row my
+    const rowK = 2 * ky * w;
+    const rowM = 2 * my * w;
     for (let kx = 0; kx < w; kx++) {
       const mx = kx === 0 ? 0 : w - kx;
-      const i = 2 * (ky * w + kx);
-      const j = 2 * (my * w + mx);
+      const i = rowK + 2 * kx;
+      const j = rowM + 2 * mx;
+      if (j < i) continue; // done as the mirror
       const zr = z[i],
-        zi = z[i + 1]; // Z[k]
+        zi = z[i + 1];
       const mr = z[j],
-        mi = -z[j + 1]; // Z*[−k]
-      // A = (Z + Z*[−k])/2, B* = conj((Z − Z*[−k])/2i) = (i/2)·conj(Z − Z*[−k])
-      const ar = (zr + mr) / 2,
-        ai = (zi + mi) / 2;
-      const dr = zr - mr,
-        di = zi - mi; // Z − Z*[−k]
-      const br = di / 2,
-        bi = dr / 2; // (i/2)·conj(d) = (i/2)(dr − i·di) = di/2 + i·dr/2
-      p[i] = ar * br - ai * bi;
-      p[i + 1] = ar * bi + ai * br;
+        mi = z[j + 1];
+      // 4·P[k]: a = Z[k] + Z*[−k], d = Z[k] − Z*[−k], 4P = a·(i·conj(d)) = a·(di + i·dr)
+      const ar = zr + mr,
+        ai = zi - mi,
+        dr = zr - mr,
+        di = zi + mi;
+      // 4·P[−k]: the same with Z[k] and Z[−k] exchanged
+      const br = mr + zr,
+        bi = mi - zi,
+        er = mr - zr,
+        ei = mi + zi;
+      z[i] = ar * di - ai * dr;
+      z[i + 1] = ar * dr + ai * di;
+      z[j] = br * ei - bi * er;
+      z[j + 1] = br * er + bi * ei;
     }
   }
-  fft2(p, h, w, true);
+  fft2(z, h, w, true, false);
+  const scale = 1 / (4 * h * w);
   const cc = new Float32Array(h * w);
-  for (let i = 0; i < h * w; i++) cc[i] = p[2 * i];
+  for (let i = 0; i < h * w; i++) cc[i] = z[2 * i] * scale;
   return { cc, h, w };
 }
 

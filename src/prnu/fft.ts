@@ -133,10 +133,17 @@ export class Fft1d {
    * Transforms rows in place. `data` holds complex values; row r starts at complex index
    * `offset + r·stride`. Inverse transforms are scaled by 1/n.
    */
-  transformRows(data: Float32Array, rows: number, stride: number, inverse: boolean, offset = 0): void {
+  transformRows(
+    data: Float32Array,
+    rows: number,
+    stride: number,
+    inverse: boolean,
+    offset = 0,
+    normalise = true,
+  ): void {
     const n = this.n;
     const base = this.plan.buf >> 2;
-    const scale = inverse ? 1 / n : 1;
+    const scale = inverse && normalise ? 1 / n : 1;
     for (let r = 0; r < rows; r++) {
       const start = 2 * (offset + r * stride);
       if (!this.chirp) {
@@ -144,7 +151,7 @@ export class Fft1d {
         heap.set(data.subarray(start, start + 2 * n), base);
         this.plan.run(inverse ? BACKWARD : FORWARD);
         const out = requireWasm().heap();
-        if (inverse) for (let i = 0; i < 2 * n; i++) data[start + i] = out[base + i] * scale;
+        if (scale !== 1) for (let i = 0; i < 2 * n; i++) data[start + i] = out[base + i] * scale;
         else data.set(out.subarray(base, base + 2 * n), start);
       } else {
         this.bluestein(data, start, inverse, scale);
@@ -208,7 +215,13 @@ export function fft1d(n: number): Fft1d {
 const COLUMN_BLOCK = 16;
 
 /** Transforms every column of a (height, width) interleaved complex array in place. */
-function transformColumns(data: Float32Array, height: number, width: number, inverse: boolean): void {
+function transformColumns(
+  data: Float32Array,
+  height: number,
+  width: number,
+  inverse: boolean,
+  normalise = true,
+): void {
   const colFft = fft1d(height);
   const block = new Float64Array(COLUMN_BLOCK * height);
   const block32 = new Float32Array(block.buffer);
@@ -220,7 +233,7 @@ function transformColumns(data: Float32Array, height: number, width: number, inv
       const row = r * width + c0;
       for (let j = 0; j < nc; j++) block[j * height + r] = src[row + j];
     }
-    colFft.transformRows(block32, nc, height, inverse);
+    colFft.transformRows(block32, nc, height, inverse, 0, normalise);
     for (let r = 0; r < height; r++) {
       const row = r * width + c0;
       for (let j = 0; j < nc; j++) src[row + j] = block[j * height + r];
@@ -230,13 +243,20 @@ function transformColumns(data: Float32Array, height: number, width: number, inv
 
 /**
  * In-place 2-D complex DFT of a (height, width) interleaved complex array: rows, then columns.
- * Inverse is scaled by 1/(height·width), as numpy.fft.ifft2.
+ * The inverse is scaled by 1/(height·width), as numpy.fft.ifft2, unless `normalise` is false
+ * (for callers that fold the scale into a later pass).
  */
-export function fft2(data: Float32Array, height: number, width: number, inverse = false): void {
+export function fft2(
+  data: Float32Array,
+  height: number,
+  width: number,
+  inverse = false,
+  normalise = true,
+): void {
   if (data.length !== 2 * height * width)
     throw new Error(`fft2: expected ${2 * height * width} floats, got ${data.length}`);
-  fft1d(width).transformRows(data, height, width, inverse);
-  transformColumns(data, height, width, inverse);
+  fft1d(width).transformRows(data, height, width, inverse, 0, normalise);
+  transformColumns(data, height, width, inverse, normalise);
 }
 
 /**

@@ -60,14 +60,13 @@ export class FingerprintAccumulator {
     const { height: h, width: w } = this;
     const n = h * w;
     if (rgb.length !== 3 * n) throw new RangeError(`image has ${rgb.length / 3} pixels, fingerprint ${n}`);
-    forEachChannelResidual(rgb, h, w, this.opts, (c, wc) => {
-      const plane = new Float32Array(n);
-      for (let i = 0; i < n; i++) plane[i] = rgb[3 * i + c];
+    forEachChannelResidual(rgb, h, w, this.opts, (c, wc, plane) => {
       const sat = saturationMask(plane, h, w);
       const rp = this.rpSum;
       const nn = this.nn;
       for (let i = 0; i < n; i++) {
-        const inten = sat[i] ? intensityScale(plane[i]) : 0;
+        const v = plane[i];
+        const inten = sat[i] === 0 ? 0 : v < 252 ? v / 252 : intensityScale(v);
         rp[3 * i + c] += wc[i] * inten;
         nn[3 * i + c] += inten * inten;
       }

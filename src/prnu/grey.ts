@@ -12,8 +12,8 @@ export function rgbToGrey(rgb: Float32Array): Float32Array {
 
 /** One channel (0, 1, 2) of interleaved RGB as a plane. */
 export function channel(rgb: Float32Array, ch: number): Float32Array {
-  const n = rgb.length / 3;
+  const n = (rgb.length / 3) | 0;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rgb[3 * i + ch];
+  for (let i = 0, j = ch; i < n; i++, j += 3) out[i] = rgb[j];
   return out;
 }

@@ -70,18 +70,19 @@ export function noiseExtractPlane(
 }
 
 /**
- * noise_extract on interleaved RGB (n·3, 0–255): calls `each(c, Wc)` with each channel's
- * residual plane in turn, so callers can combine channels without holding all three.
+ * noise_extract on interleaved RGB (n·3, 0–255): calls `each(c, Wc, Ic)` with each channel's
+ * residual plane and pixel plane in turn, so callers can combine channels without holding all three.
  */
 export function forEachChannelResidual(
   rgb: Float32Array,
   h: number,
   w: number,
   opts: ResidualOptions,
-  each: (ch: number, residual: Float32Array) => void,
+  each: (ch: number, residual: Float32Array, plane: Float32Array) => void,
 ): void {
   for (let c = 0; c < 3; c++) {
-    each(c, noiseExtractPlane(channel(rgb, c), h, w, opts.levels ?? 4, opts.sigma ?? 5));
+    const plane = channel(rgb, c);
+    each(c, noiseExtractPlane(plane, h, w, opts.levels ?? 4, opts.sigma ?? 5), plane);
   }
 }
 

@@ -60,8 +60,10 @@ function analyseRows(x: Float32Array, h: number, w: number): [Float32Array, Floa
   const [h0, h1, h2, h3, h4, h5, h6, h7] = DEC_HI;
   for (let r = 0; r < h; r++) {
     const row = r * w;
-    // ext[i + TAPS] = x̃[i] for i in [−TAPS, w + TAPS)
-    for (let i = -TAPS; i < w + TAPS; i++) ext[i + TAPS] = x[row + reflect(i, w)];
+    // ext[i + TAPS] = x̃[i] for i in [−TAPS, w + TAPS): the row itself, reflected at both ends
+    ext.set(x.subarray(row, row + w), TAPS);
+    for (let i = -TAPS; i < 0; i++) ext[i + TAPS] = x[row + reflect(i, w)];
+    for (let i = w; i < w + TAPS; i++) ext[i + TAPS] = x[row + reflect(i, w)];
     const out = r * m;
     for (let k = 0; k < m; k++) {
       const c = 2 * k + 1 + TAPS; // ext index of x̃[2k+1]
@@ -121,29 +123,50 @@ export function dwt2(x: Float32Array, h: number, w: number): Subbands {
 function synthCols(a: Float32Array | null, d: Float32Array, m: number, w: number): Float32Array {
   const n = 2 * m - 6;
   const out = new Float32Array(n * w);
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = REC_LO;
+  const [h0, h1, h2, h3, h4, h5, h6, h7] = REC_HI;
   for (let p = 0; 2 * p < n; p++) {
+    // Output rows 2p and 2p+1 both come from coefficient rows p … p+3.
     const even = 2 * p * w;
     const odd = even + w;
+    const r0 = p * w,
+      r1 = r0 + w,
+      r2 = r1 + w,
+      r3 = r2 + w;
     const hasOdd = 2 * p + 1 < n;
-    for (let t = 0; t < 4; t++) {
-      const src = (p + t) * w;
-      const ge = REC_LO[6 - 2 * t],
-        he = REC_HI[6 - 2 * t];
-      const go = REC_LO[7 - 2 * t],
-        ho = REC_HI[7 - 2 * t];
-      if (a) {
+    if (a) {
+      for (let c = 0; c < w; c++) {
+        const a0 = a[r0 + c],
+          a1 = a[r1 + c],
+          a2 = a[r2 + c],
+          a3 = a[r3 + c];
+        const d0 = d[r0 + c],
+          d1 = d[r1 + c],
+          d2 = d[r2 + c],
+          d3 = d[r3 + c];
+        out[even + c] = g6 * a0 + g4 * a1 + g2 * a2 + g0 * a3 + h6 * d0 + h4 * d1 + h2 * d2 + h0 * d3;
+      }
+      if (hasOdd) {
         for (let c = 0; c < w; c++) {
-          const av = a[src + c],
-            dv = d[src + c];
-          out[even + c] += ge * av + he * dv;
-          if (hasOdd) out[odd + c] += go * av + ho * dv;
+          const a0 = a[r0 + c],
+            a1 = a[r1 + c],
+            a2 = a[r2 + c],
+            a3 = a[r3 + c];
+          const d0 = d[r0 + c],
+            d1 = d[r1 + c],
+            d2 = d[r2 + c],
+            d3 = d[r3 + c];
+          out[odd + c] = g7 * a0 + g5 * a1 + g3 * a2 + g1 * a3 + h7 * d0 + h5 * d1 + h3 * d2 + h1 * d3;
         }
-      } else {
-        for (let c = 0; c < w; c++) {
-          const dv = d[src + c];
-          out[even + c] += he * dv;
-          if (hasOdd) out[odd + c] += ho * dv;
-        }
+      }
+    } else {
+      for (let c = 0; c < w; c++) {
+        const d0 = d[r0 + c],
+          d1 = d[r1 + c],
+          d2 = d[r2 + c],
+          d3 = d[r3 + c];
+        out[even + c] = h6 * d0 + h4 * d1 + h2 * d2 + h0 * d3;
+        if (hasOdd) out[odd + c] = h7 * d0 + h5 * d1 + h3 * d2 + h1 * d3;
       }
     }
   }

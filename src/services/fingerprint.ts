@@ -12,7 +12,8 @@ import {
   RESIDUAL_DEFAULTS,
   type ResidualOptions,
 } from '../prnu/index.js';
-import { runSums, threadCount, centreCrop, cropArray, type SumsResult } from '../pool/index.js';
+import { runSums, threadCount, type CropSums } from '../pool/index.js';
+import { probeImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
 
 export interface BuildOptions extends ResidualOptions {
@@ -56,7 +57,11 @@ export interface BuiltFingerprint {
   params: Record<string, unknown>;
 }
 
-/** Builds a fingerprint from image files (all of one size and orientation). */
+/**
+ * Builds a fingerprint from image files (all of one size and orientation). The files are dealt
+ * round-robin to one task per worker thread; each streams its share through its own
+ * accumulator and returns one pair of sums, which are added here.
+ */
 export async function buildFingerprint(
   files: readonly string[],
   opts: BuildOptions = {},
@@ -69,64 +74,46 @@ export async function buildFingerprint(
     wienerSigma: opts.wienerSigma ?? RESIDUAL_DEFAULTS.wienerSigma,
   };
   const qualityCrop = opts.qualityCrop ?? 256;
-  const task = (file: string, expect?: { width: number; height: number }) =>
-    runSums({ file, options: residualOpts, qualityCrop, expect, maxPixels: opts.maxPixels });
-
-  // The first image fixes the size; the rest stream through the pool, a few in flight.
-  const first = await task(files[0]);
-  const { width, height } = first;
-  const acc = new FingerprintAccumulator(height, width, residualOpts);
-  const crops: CropSums[] = [];
-  const sources: SourceImage[] = [];
+  // The first image's header fixes the size every image must have.
+  const { width, height } = await probeImage(files[0], undefined, { maxPixels: opts.maxPixels });
+  const shares = Math.max(1, Math.min(threadCount(), files.length));
   let done = 0;
-  const take = (r: SumsResult & { mismatch?: true }): void => {
-    if (r.mismatch) {
-      throw new InputError(
-        `${r.file}: image is ${r.width}×${r.height} but the first image (${files[0]}) is ${width}×${height}; a fingerprint needs images of one size and orientation`,
-      );
-    }
-    acc.merge({ rpSum: r.rpSum, nn: r.nn, count: 1 });
-    sources.push({
-      file: r.file,
-      sha256: r.sha256,
-      width: r.width,
-      height: r.height,
-      format: r.format,
-      orientation: r.orientation,
-    });
-    crops.push(cropSums(r, width, height, qualityCrop));
-    done++;
-    opts.onProgress?.(done, files.length, r.file);
-  };
-  take(first);
-  const inFlight = Math.max(1, threadCount());
-  let next = 1;
-  const running = new Map<number, Promise<SumsResult & { mismatch?: true }>>();
-  const results = new Map<number, SumsResult & { mismatch?: true }>();
-  let order = 1;
-  while (order < files.length) {
-    while (next < files.length && running.size < inFlight) {
-      const i = next++;
-      running.set(i, task(files[i], { width, height }));
-    }
-    const [i, r] = await Promise.race([...running].map(([k, p]) => p.then((v) => [k, v] as const)));
-    running.delete(i);
-    results.set(i, r);
-    // Merge in file order so the float sums, and so the fingerprint, do not depend on timing.
-    while (results.has(order)) {
-      take(results.get(order)!);
-      results.delete(order);
-      order++;
-    }
-  }
+  const results = await Promise.all(
+    Array.from({ length: shares }, (_, k) =>
+      runSums(
+        {
+          files: files.filter((_, i) => i % shares === k),
+          options: residualOpts,
+          expect: { width, height },
+          qualityCrop,
+          maxPixels: opts.maxPixels,
+        },
+        (file) => opts.onProgress?.(++done, files.length, file),
+      ),
+    ),
+  );
+  const acc = new FingerprintAccumulator(height, width, residualOpts);
+  for (const r of results) acc.merge(r);
+  // Back to the order the files were given in.
+  const rank = new Map(files.map((f, i) => [f, i]));
+  const byOrder = <T extends { file: string }>(list: T[]): T[] =>
+    list.sort((a, b) => rank.get(a.file)! - rank.get(b.file)!);
+  const sources: SourceImage[] = byOrder(results.flatMap((r) => r.sources)).map((s) => ({
+    file: s.file,
+    sha256: s.sha256,
+    width: s.width,
+    height: s.height,
+    format: s.format,
+    orientation: s.orientation,
+  }));
+  const crops = byOrder(results.flatMap((r) => r.crops));
   const fingerprint = acc.finish();
-  const quality = qualityFigures(crops, fingerprint, residualOpts);
   return {
     width,
     height,
     fingerprint,
     sources,
-    quality,
+    quality: qualityFigures(crops, fingerprint),
     params: {
       method: 'ml-fingerprint',
       wavelet: 'db4',
@@ -135,34 +122,13 @@ export async function buildFingerprint(
       zeroMean: 'cfa-2x2-rows-cols',
       wienerDft: true,
       saturationMask: true,
+      threads: shares,
     },
   };
 }
 
-/** The per-image sums restricted to the centre crop, plus the crop's own residual and intensity. */
-interface CropSums {
-  file: string;
-  rpSum: Float32Array;
-  nn: Float32Array;
-  residual: Float32Array;
-  intensity: Float32Array;
-  ch: number;
-  cw: number;
-}
-
-function cropSums(r: SumsResult, width: number, height: number, side: number): CropSums {
-  const { y, x, ch, cw } = centreCrop(height, width, side);
-  const rpSum = cropArray(r.rpSum, width, 3, y, x, ch, cw);
-  const nn = cropArray(r.nn, width, 3, y, x, ch, cw);
-  return { file: r.file, rpSum, nn, residual: r.cropResidual, intensity: r.cropIntensity, ch, cw };
-}
-
 /** Leave-one-out PCE of each image on the crop, and the PRNU energy of the full fingerprint. */
-function qualityFigures(
-  crops: CropSums[],
-  fingerprint: Float32Array,
-  _opts: ResidualOptions,
-): FingerprintQuality {
+function qualityFigures(crops: CropSums[], fingerprint: Float32Array): FingerprintQuality {
   let energy = 0;
   for (let i = 0; i < fingerprint.length; i++) energy += fingerprint[i] * fingerprint[i];
   energy /= fingerprint.length;
