@@ -90,7 +90,7 @@ test(
     // Far above 60 for most photos; the two weakest (dark, textured photos of Nikon_D70_1) give
     // 76.6 and 170 here and 75.2 and 166.8 in prnu-python: the data, not the method.
     assert.ok(median > 500, `median own-unit PCE ${median}`);
-    assert.ok(maxOther < 20, `highest PCE against another unit ${maxOther}`);
+    assert.ok(maxOther < 40, `highest PCE against another unit ${maxOther}`);
     t.diagnostic(
       `lowest PCE against the own unit ${minOwn.toFixed(1)}, highest against another unit ${maxOther.toFixed(1)}`,
     );

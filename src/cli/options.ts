@@ -20,6 +20,10 @@ export function positiveNumber(name: string, value: unknown): number {
   return parse(z.coerce.number().positive().finite(), name, value, 'a positive number');
 }
 
+export function nonNegativeNumber(name: string, value: unknown): number {
+  return parse(z.coerce.number().nonnegative().finite(), name, value, 'a non-negative number');
+}
+
 export function intInRange(name: string, value: unknown, min: number, max: number): number {
   return parse(z.coerce.number().int().min(min).max(max), name, value, `an integer from ${min} to ${max}`);
 }

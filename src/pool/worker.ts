@@ -42,8 +42,8 @@ export interface SumsTask {
   kind: 'sums';
   files: string[];
   options: ResidualOptions;
-  /** Size every image must have. */
-  expect: { width: number; height: number };
+  /** Size every image must have, and the image that set it (for the error message). */
+  expect: { width: number; height: number; file: string };
   /** Side of the centre crop kept for the leave-one-out quality figure. */
   qualityCrop: number;
   maxPixels?: number;
@@ -168,7 +168,7 @@ async function runSumsTask(task: SumsTask): Promise<unknown> {
     const img = await decodeImage(file, { maxPixels: task.maxPixels });
     if (img.width !== width || img.height !== height) {
       throw new InputError(
-        `${file}: image is ${img.width}×${img.height} but the fingerprint's images are ${width}×${height}; a fingerprint needs images of one size and orientation`,
+        `${file}: image is ${img.width}×${img.height} but the first image (${task.expect.file}) is ${width}×${height}; a fingerprint needs images of one size and orientation`,
       );
     }
     // This image's own sums on the crop: the accumulator's crop before and after adding it.

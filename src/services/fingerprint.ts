@@ -84,7 +84,7 @@ export async function buildFingerprint(
         {
           files: files.filter((_, i) => i % shares === k),
           options: residualOpts,
-          expect: { width, height },
+          expect: { width, height, file: files[0] },
           qualityCrop,
           maxPixels: opts.maxPixels,
         },

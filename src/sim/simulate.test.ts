@@ -30,6 +30,9 @@ const base: SimulateOptions = {
   height: H,
   seed: 5,
   hotPixels: 3,
+  // Strong PRNU (K std 0.01–0.02) so that 6 small flat-fields show it clearly; the default is
+  // the realistic 0.3.
+  prnuScale: 1,
 };
 
 /** All files under a folder, relative, sorted. */

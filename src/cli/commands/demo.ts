@@ -3,7 +3,7 @@ import { resolve, basename, join } from 'node:path';
 import { Context, table, fmt } from '../context.js';
 import { simulate } from '../../sim/index.js';
 import { buildFingerprint, matchFile } from '../../services/index.js';
-import { positiveInt, size } from '../options.js';
+import { positiveInt, nonNegativeNumber, size } from '../options.js';
 
 /**
  * The end-to-end demo on cameras camprint simulates itself: cameras → flat-field fingerprints →
@@ -20,6 +20,11 @@ export function registerDemo(program: Command, ctx: () => Context): void {
     .option('--flat <f>', 'flat-fields per device for the fingerprint', '8')
     .option('--size <WxH>', 'sensor size', '1024x768')
     .option('--seed <s>', 'random seed', '7')
+    .option(
+      '--prnu-scale <x>',
+      'PRNU strength (simulate --prnu-scale); 1 MP photos need more than 6 MP ones',
+      '0.6',
+    )
     .action(async (o: Record<string, unknown>) => {
       const base = ctx();
       const dir = resolve(String(o.dir));
@@ -37,6 +42,7 @@ export function registerDemo(program: Command, ctx: () => Context): void {
         width,
         height,
         seed: positiveInt('--seed', o.seed),
+        prnuScale: nonNegativeNumber('--prnu-scale', o.prnuScale),
       });
       const store = await c.openStore();
       const fingerprints = [];

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { simulate } from '../../sim/index.js';
-import { positiveInt, nonNegativeInt, intInRange, size } from '../options.js';
+import { positiveInt, nonNegativeInt, nonNegativeNumber, intInRange, size } from '../options.js';
 
 export function registerSimulate(program: Command, ctx: () => Context): void {
   program
@@ -15,6 +15,7 @@ export function registerSimulate(program: Command, ctx: () => Context): void {
     .option('--seed <s>', 'random seed (same seed, same files)', '1')
     .option('--jpeg-quality <q>', 'one JPEG quality for every model (default: each model its own)')
     .option('--hot-pixels <n>', 'hot/stuck pixels planted per device', '0')
+    .option('--prnu-scale <x>', 'PRNU strength relative to K std 0.01–0.02 (default 0.3: realistic)', '0.3')
     .action(async (dir: string, o: Record<string, unknown>) => {
       const c = ctx();
       const [width, height] = size('--size', o.size);
@@ -30,6 +31,7 @@ export function registerSimulate(program: Command, ctx: () => Context): void {
         jpegQuality:
           o.jpegQuality === undefined ? undefined : intInRange('--jpeg-quality', o.jpegQuality, 1, 100),
         hotPixels: nonNegativeInt('--hot-pixels', o.hotPixels),
+        prnuScale: nonNegativeNumber('--prnu-scale', o.prnuScale),
       };
       const t0 = performance.now();
       const total = opts.models * opts.devices * (opts.images + opts.flat);
