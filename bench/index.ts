@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../src/image/index.js';
 import { initFft, extractResidual, crossCorrelate, findPeak, pceAt, rgbToGrey } from '../src/prnu/index.js';
-import { buildFingerprint } from '../src/services/index.js';
+import { buildFingerprint, queryResidual } from '../src/services/index.js';
 import { runResidual, closePool, threadCount } from '../src/pool/index.js';
 import { sharedPath } from '../src/testing/shared.js';
 
@@ -63,15 +63,27 @@ extractResidual(img.rgb, img.height, img.width); // warm-up (JIT)
 let t = performance.now();
 const W = extractResidual(img.rgb, img.height, img.width);
 const single = (performance.now() - t) / 1000;
-// Pool: as many copies as threads in parallel → throughput per image (decode included).
+// One query image split over the pool (decode + 3 channels in parallel + finish), as match does.
+await queryResidual(natural); // warm the workers
+t = performance.now();
+await queryResidual(natural);
+const query = (performance.now() - t) / 1000;
+// Throughput: as many images as threads at once, each in one worker (decode included).
 const n = 2 * threadCount();
+await Promise.all(Array.from({ length: threadCount() }, () => runResidual({ file: natural, options: {} })));
 t = performance.now();
 await Promise.all(Array.from({ length: n }, () => runResidual({ file: natural, options: {} })));
 const pooled = (performance.now() - t) / 1000 / n;
 const pyRes = python('residual', [natural]);
-row(`residual, 1 thread (s/MP)`, single / mp, pyRes && pyRes.residual / mp, 's/MP');
+row(`residual, 1 thread, in memory (s/MP)`, single / mp, pyRes && pyRes.residual / mp, 's/MP');
 row(
-  `residual, pool of ${threadCount()} incl. decode (s/MP)`,
+  `residual of one file over ${threadCount()} threads (s/MP)`,
+  query / mp,
+  pyRes && pyRes.residual / mp,
+  's/MP',
+);
+row(
+  `residual throughput, ${threadCount()} files at once (s/MP)`,
   pooled / mp,
   pyRes && pyRes.residual / mp,
   's/MP',
@@ -80,6 +92,7 @@ row(
 t = performance.now();
 await buildFingerprint(flats);
 const fp = (performance.now() - t) / 1000;
+const rssFp = process.resourceUsage().maxRSS / 1024;
 const pyFp = process.argv.includes('--fingerprint') ? python('fingerprint', flats) : undefined;
 row(`fingerprint of ${flats.length} flat JPEGs (s)`, fp, pyFp?.fingerprint, 's');
 
@@ -88,19 +101,30 @@ const K = W;
 const I = rgbToGrey(img.rgb);
 const IK = new Float32Array(K.length);
 for (let i = 0; i < K.length; i++) IK[i] = I[i] * K[i];
-crossCorrelate(IK, img.height, img.width, W, img.height, img.width);
-t = performance.now();
-const s = crossCorrelate(IK, img.height, img.width, W, img.height, img.width);
-const peak = findPeak(s, {
-  dy: [-img.height / 2, img.height / 2 - 1],
-  dx: [-img.width / 2, img.width / 2 - 1],
+/** Median of `runs` timings of fn, seconds. */
+function median(runs: number, fn: () => void): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times.sort((a, b) => a - b)[runs >> 1];
+}
+const match = median(5, () => {
+  const s = crossCorrelate(IK, img.height, img.width, W, img.height, img.width);
+  const peak = findPeak(s, {
+    dy: [-img.height / 2, img.height / 2 - 1],
+    dx: [-img.width / 2, img.width / 2 - 1],
+  });
+  pceAt(s, peak.dy, peak.dx);
 });
-pceAt(s, peak.dy, peak.dx);
-const match = (performance.now() - t) / 1000;
+
 const pyMatch = python('match', [natural]);
 row('match: cross-correlation + PCE, 6 MP (s)', match, pyMatch?.match, 's');
 await closePool();
 
+console.log(`peak RSS of this process (all of the above, fingerprint included): ${rssFp.toFixed(0)} MB`);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 console.log(
   `camprint bench on ${natural} (${img.width}×${img.height}), ${threadCount()} threads; ratio = prnu-python / camprint`,

@@ -32,7 +32,10 @@ elif what == "match":
     rng = np.random.default_rng(0)
     k = rng.standard_normal(im.shape[:2]).astype(np.float32)
     w = rng.standard_normal(im.shape[:2]).astype(np.float32)
-    t = time.perf_counter()
-    cc = prnu.crosscorr_2d(prnu.rgb2gray(im) * k, w)
-    prnu.pce(cc)
-    print(json.dumps({"match": time.perf_counter() - t}))
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        cc = prnu.crosscorr_2d(prnu.rgb2gray(im) * k, w)
+        prnu.pce(cc)
+        times.append(time.perf_counter() - t)
+    print(json.dumps({"match": sorted(times)[2]}))

@@ -36,6 +36,8 @@ export interface DecodedImage extends ImageInfo {
 
 export interface DecodeOptions {
   maxPixels?: number;
+  /** Put the pixels in a SharedArrayBuffer (for work split over worker threads). */
+  shared?: boolean;
 }
 
 function describe(err: unknown): string {
@@ -121,7 +123,7 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
     );
   }
   const n = width * height;
-  const rgb = new Float32Array(n * 3);
+  const rgb = new Float32Array(opts.shared ? new SharedArrayBuffer(n * 12) : new ArrayBuffer(n * 12));
   if (info.bitDepth === 16) {
     const src = new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2);
     for (let i = 0, j = 0; i < n; i++, j += channels) {

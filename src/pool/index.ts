@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { InputFailure, ResidualResult, ResidualTask, SumsResult, SumsTask } from './worker.js';
+import type { ChannelTask, FinishTask, InputFailure, ResidualResult, ResidualTask, SumsResult, SumsTask, Task } from './worker.js';
 import { InputError } from '../util/errors.js';
 
 export type { ResidualResult, SumsResult, CropSums, SourceInfo } from './worker.js';
@@ -29,10 +29,20 @@ function getPool(): Piscina {
   return pool;
 }
 
-async function runTask<T>(task: ResidualTask | SumsTask, transferList?: MessagePort[]): Promise<T> {
+async function runTask<T>(task: Task, transferList?: (MessagePort | ArrayBuffer)[]): Promise<T> {
   const out = (await getPool().run(task, { transferList })) as T | InputFailure;
   if (out && typeof out === 'object' && 'inputError' in out) throw new InputError(out.inputError);
   return out as T;
+}
+
+/** noise_extract of one channel of shared pixels, on the pool. */
+export function runChannel(task: Omit<ChannelTask, 'kind'>): Promise<Float32Array> {
+  return runTask({ ...task, kind: 'channel' });
+}
+
+/** ZeroMeanTotal + DFT Wiener of a grey residual, on the pool (moves `grey` there). */
+export function runFinish(task: Omit<FinishTask, 'kind'>): Promise<Float32Array> {
+  return runTask({ ...task, kind: 'finish' }, [task.grey.buffer as ArrayBuffer]);
 }
 
 /** Runs a decode+residual task on the pool. Bad input rejects with InputError. */

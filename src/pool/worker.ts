@@ -11,6 +11,9 @@ import {
   extractResidual,
   rgbToGrey,
   FingerprintAccumulator,
+  noiseExtractPlane,
+  finishResidual,
+  channel,
   type ResidualOptions,
 } from '../prnu/index.js';
 
@@ -80,7 +83,27 @@ export interface SumsResult {
   crops: CropSums[];
 }
 
-export type Task = ResidualTask | SumsTask;
+/** noise_extract of one colour channel of pixels shared by the caller (one third of a residual). */
+export interface ChannelTask {
+  kind: 'channel';
+  /** Interleaved RGB (h, w, 3), 0–255, in a SharedArrayBuffer. */
+  rgb: Float32Array;
+  height: number;
+  width: number;
+  channel: number;
+  options: ResidualOptions;
+}
+
+/** ZeroMeanTotal + DFT-domain Wiener of a grey residual (the last steps of a residual). */
+export interface FinishTask {
+  kind: 'finish';
+  grey: Float32Array;
+  height: number;
+  width: number;
+  wienerSigma: number;
+}
+
+export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask;
 
 /** Top-left corner of the centred (side × side) crop of an (h, w) image, and its actual size. */
 export function centreCrop(
@@ -133,8 +156,23 @@ export default async function run(task: Task): Promise<unknown> {
   }
 }
 
-function runTask(task: Task): Promise<unknown> {
-  return task.kind === 'sums' ? runSumsTask(task) : runResidualTask(task);
+async function runTask(task: Task): Promise<unknown> {
+  switch (task.kind) {
+    case 'sums':
+      return runSumsTask(task);
+    case 'residual':
+      return runResidualTask(task);
+    case 'channel': {
+      const { rgb, height, width, options } = task;
+      const plane = noiseExtractPlane(channel(rgb, task.channel), height, width, options.levels ?? 4, options.sigma ?? 5);
+      return movable(plane, [plane.buffer as ArrayBuffer]);
+    }
+    case 'finish': {
+      await initFft();
+      const out = finishResidual(task.grey, task.height, task.width, task.wienerSigma);
+      return movable(out, [out.buffer as ArrayBuffer]);
+    }
+  }
 }
 
 async function runResidualTask(task: ResidualTask): Promise<unknown> {

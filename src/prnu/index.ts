@@ -6,7 +6,7 @@ export { initFft, fft2 } from './fft.js';
 export { dwt2, idwt2, dwtLength, maxLevel } from './wavelet.js';
 export { wienerAdaptive, DEFAULT_WINDOWS } from './wiener.js';
 export { zeroMean, zeroMeanTotal } from './zeroMean.js';
-export { rgbToGrey, GREY_WEIGHTS } from './grey.js';
+export { rgbToGrey, channel, GREY_WEIGHTS } from './grey.js';
 export { wienerDft, std } from './wienerDft.js';
 export {
   extractResidual,
