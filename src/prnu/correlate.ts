@@ -78,10 +78,10 @@ export function crossCorrelate(
     }
   }
   fft2(z, h, w, true, false);
+  // The real parts, scaled, compacted in place into the first half of z (no new 6 MP array).
   const scale = 1 / (4 * h * w);
-  const cc = new Float32Array(h * w);
-  for (let i = 0; i < h * w; i++) cc[i] = z[2 * i] * scale;
-  return { cc, h, w };
+  for (let i = 0; i < h * w; i++) z[i] = z[2 * i] * scale;
+  return { cc: z.subarray(0, h * w), h, w };
 }
 
 function mean(x: Float32Array): number {
