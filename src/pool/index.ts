@@ -5,7 +5,16 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { ChannelTask, FinishTask, InputFailure, ResidualResult, ResidualTask, SumsResult, SumsTask, Task } from './worker.js';
+import type {
+  ChannelTask,
+  FinishTask,
+  InputFailure,
+  ResidualResult,
+  ResidualTask,
+  SumsResult,
+  SumsTask,
+  Task,
+} from './worker.js';
 import { InputError } from '../util/errors.js';
 
 export type { ResidualResult, SumsResult, CropSums, SourceInfo } from './worker.js';

@@ -164,7 +164,13 @@ async function runTask(task: Task): Promise<unknown> {
       return runResidualTask(task);
     case 'channel': {
       const { rgb, height, width, options } = task;
-      const plane = noiseExtractPlane(channel(rgb, task.channel), height, width, options.levels ?? 4, options.sigma ?? 5);
+      const plane = noiseExtractPlane(
+        channel(rgb, task.channel),
+        height,
+        width,
+        options.levels ?? 4,
+        options.sigma ?? 5,
+      );
       return movable(plane, [plane.buffer as ArrayBuffer]);
     }
     case 'finish': {
