@@ -17,7 +17,8 @@ import type {
 } from './worker.js';
 import { InputError } from '../util/errors.js';
 
-export type { ResidualResult, SumsResult, CropSums, SourceInfo } from './worker.js';
+export type { ResidualResult, SumsResult, CropSums, ImageMeta } from './worker.js';
+export { imageMeta } from './worker.js';
 export { centreCrop, cropArray } from './worker.js';
 
 let pool: Piscina | undefined;

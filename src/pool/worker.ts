@@ -4,7 +4,7 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeImage } from '../image/index.js';
+import { decodeImage, type DecodedImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
 import {
   initFft,
@@ -24,7 +24,8 @@ export interface ResidualTask {
   maxPixels?: number;
 }
 
-export interface ResidualResult {
+/** What is recorded of every image read: identity (hash), size, format, EXIF orientation. */
+export interface ImageMeta {
   file: string;
   sha256: string;
   width: number;
@@ -32,6 +33,15 @@ export interface ResidualResult {
   format: string;
   orientation: number;
   bitDepth: number;
+}
+
+/** The ImageMeta of a decoded image. */
+export function imageMeta(file: string, img: DecodedImage): ImageMeta {
+  const { sha256, width, height, format, orientation, bitDepth } = img;
+  return { file, sha256, width, height, format, orientation, bitDepth };
+}
+
+export interface ResidualResult extends ImageMeta {
   residual: Float32Array;
   /** Grey intensity of the image, 0–255 (the I of the detector's I·K). */
   intensity: Float32Array;
@@ -54,16 +64,6 @@ export interface SumsTask {
   progress?: MessagePort;
 }
 
-export interface SourceInfo {
-  file: string;
-  sha256: string;
-  width: number;
-  height: number;
-  format: string;
-  orientation: number;
-  bitDepth: number;
-}
-
 /** One image's contribution on the centre crop, for leave-one-out quality figures. */
 export interface CropSums {
   file: string;
@@ -79,7 +79,7 @@ export interface SumsResult {
   rpSum: Float32Array;
   nn: Float32Array;
   count: number;
-  sources: SourceInfo[];
+  sources: ImageMeta[];
   crops: CropSums[];
 }
 
@@ -187,17 +187,7 @@ async function runResidualTask(task: ResidualTask): Promise<unknown> {
   const { width, height } = img;
   const residual = extractResidual(img.rgb, height, width, task.options);
   const intensity = rgbToGrey(img.rgb);
-  const result: ResidualResult = {
-    file: task.file,
-    sha256: img.sha256,
-    width,
-    height,
-    format: img.format,
-    orientation: img.orientation,
-    bitDepth: img.bitDepth,
-    residual,
-    intensity,
-  };
+  const result: ResidualResult = { ...imageMeta(task.file, img), residual, intensity };
   return movable(result, [residual.buffer, intensity.buffer] as ArrayBuffer[]);
 }
 
@@ -205,7 +195,7 @@ async function runSumsTask(task: SumsTask): Promise<unknown> {
   await initFft();
   const { width, height } = task.expect;
   const acc = new FingerprintAccumulator(height, width, task.options);
-  const sources: SourceInfo[] = [];
+  const sources: ImageMeta[] = [];
   const crops: CropSums[] = [];
   const { y, x, ch, cw } = centreCrop(height, width, task.qualityCrop);
   for (const file of task.files) {
@@ -235,15 +225,7 @@ async function runSumsTask(task: SumsTask): Promise<unknown> {
       ch,
       cw,
     });
-    sources.push({
-      file,
-      sha256: img.sha256,
-      width,
-      height,
-      format: img.format,
-      orientation: img.orientation,
-      bitDepth: img.bitDepth,
-    });
+    sources.push(imageMeta(file, img));
     task.progress?.postMessage({ file });
   }
   const result: SumsResult = { rpSum: acc.rpSum, nn: acc.nn, count: acc.count, sources, crops };

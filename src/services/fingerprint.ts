@@ -3,7 +3,8 @@
  * worker pool, one image per task, and merged here as they arrive, so memory stays at two
  * (h, w, 3) sums plus the images in flight, whatever their number (streamed).
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
+import type { FingerprintRecord, Store } from '../store/index.js';
 import {
   FingerprintAccumulator,
   initFft,
@@ -12,7 +13,7 @@ import {
   RESIDUAL_DEFAULTS,
   type ResidualOptions,
 } from '../prnu/index.js';
-import { runSums, threadCount, type CropSums } from '../pool/index.js';
+import { runSums, threadCount, type CropSums, type ImageMeta } from '../pool/index.js';
 import { probeImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
 
@@ -23,14 +24,8 @@ export interface BuildOptions extends ResidualOptions {
   onProgress?: (done: number, total: number, file: string) => void;
 }
 
-export interface SourceImage {
-  file: string;
-  sha256: string;
-  width: number;
-  height: number;
-  format: string;
-  orientation: number;
-}
+/** An image a fingerprint was estimated from. */
+export type SourceImage = ImageMeta;
 
 export interface FingerprintQuality {
   images: number;
@@ -98,14 +93,7 @@ export async function buildFingerprint(
   const rank = new Map(files.map((f, i) => [f, i]));
   const byOrder = <T extends { file: string }>(list: T[]): T[] =>
     list.sort((a, b) => rank.get(a.file)! - rank.get(b.file)!);
-  const sources: SourceImage[] = byOrder(results.flatMap((r) => r.sources)).map((s) => ({
-    file: s.file,
-    sha256: s.sha256,
-    width: s.width,
-    height: s.height,
-    format: s.format,
-    orientation: s.orientation,
-  }));
+  const sources: SourceImage[] = byOrder(results.flatMap((r) => r.sources));
   const crops = byOrder(results.flatMap((r) => r.crops));
   const fingerprint = acc.finish();
   return {
@@ -125,6 +113,33 @@ export async function buildFingerprint(
       threads: shares,
     },
   };
+}
+
+/** Stores a built fingerprint under a camera name, with its source images (paths made absolute). */
+export function saveFingerprint(
+  store: Store,
+  camera: string,
+  built: BuiltFingerprint,
+  about: { model?: string; device?: string } = {},
+): Promise<FingerprintRecord> {
+  return store.putFingerprint({
+    camera,
+    ...about,
+    width: built.width,
+    height: built.height,
+    images: built.sources.length,
+    quality: { ...built.quality },
+    params: built.params,
+    data: built.fingerprint,
+    sources: built.sources.map((s) => ({
+      sha256: s.sha256,
+      path: resolve(s.file),
+      width: s.width,
+      height: s.height,
+      format: s.format,
+      orientation: s.orientation,
+    })),
+  });
 }
 
 /** Leave-one-out PCE of each image on the crop, and the PRNU energy of the full fingerprint. */

@@ -11,7 +11,7 @@ import {
   type Detection,
   type ResidualOptions,
 } from '../prnu/index.js';
-import { runChannel, runFinish, type ResidualResult } from '../pool/index.js';
+import { runChannel, runFinish, imageMeta, type ResidualResult } from '../pool/index.js';
 import { decodeImage } from '../image/index.js';
 
 export interface CandidateFingerprint {
@@ -71,17 +71,7 @@ export async function queryResidual(file: string, opts: MatchOptions = {}): Prom
     for (let i = 0; i < grey.length; i++) grey[i] += k * p[i];
   }
   const residual = await runFinish({ grey, height, width, wienerSigma: opts.wienerSigma ?? 0 });
-  return {
-    file,
-    sha256: img.sha256,
-    width,
-    height,
-    format: img.format,
-    orientation: img.orientation,
-    bitDepth: img.bitDepth,
-    residual,
-    intensity: rgbToGrey(img.rgb),
-  };
+  return { ...imageMeta(file, img), residual, intensity: rgbToGrey(img.rgb) };
 }
 
 /** Tests one fingerprint against an extracted query. */

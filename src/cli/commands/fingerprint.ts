@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table, fmt } from '../context.js';
-import { buildFingerprint } from '../../services/index.js';
+import { buildFingerprint, saveFingerprint } from '../../services/index.js';
 import { listImages } from '../../image/index.js';
 import { readNpy, npyToFloat32, writeNpyFloat32 } from '../../util/npy.js';
 import { InputError } from '../../util/errors.js';
@@ -35,24 +35,9 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
     }).finally(() => bar.stop());
     if (o.out) await writeNpyFloat32(resolve(String(o.out)), built.fingerprint, [built.height, built.width]);
     const store = await c.openStore();
-    await store.putFingerprint({
-      camera,
+    await saveFingerprint(store, camera, built, {
       model: o.model ? String(o.model) : undefined,
       device: o.device ? String(o.device) : undefined,
-      width: built.width,
-      height: built.height,
-      images: built.sources.length,
-      quality: { ...built.quality },
-      params: built.params,
-      data: built.fingerprint,
-      sources: built.sources.map((s) => ({
-        sha256: s.sha256,
-        path: resolve(s.file),
-        width: s.width,
-        height: s.height,
-        format: s.format,
-        orientation: s.orientation,
-      })),
     });
     const seconds = (performance.now() - t0) / 1000;
     const doc = {
