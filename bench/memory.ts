@@ -12,7 +12,24 @@ import { decodeImage } from '../src/image/index.js';
 import { initFft, extractResidual } from '../src/prnu/index.js';
 import { sharedPath } from '../src/testing/shared.js';
 
-if (process.argv[2] === 'child') {
+if (process.argv[2] === 'fingerprint') {
+  // Peak RSS of building one fingerprint from the first N flat-fields of a Dresden unit.
+  const { readdirSync } = await import('node:fs');
+  const { buildFingerprint } = await import('../src/services/index.js');
+  const { closePool } = await import('../src/pool/index.js');
+  const dirFlat = sharedPath('data', 'dresden-nikon', 'flat', 'Nikon_D70_0')!;
+  const files = readdirSync(dirFlat)
+    .sort()
+    .slice(0, Number(process.argv[3]))
+    .map((f) => join(dirFlat, f));
+  const t = performance.now();
+  await buildFingerprint(files);
+  await closePool();
+  const peak = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `fingerprint of ${files.length} flat-fields (3008×2000): ${((performance.now() - t) / 1000).toFixed(1)} s, peak RSS ${peak.toFixed(0)} MB`,
+  );
+} else if (process.argv[2] === 'child') {
   const base = process.resourceUsage().maxRSS / 1024;
   await initFft();
   const t = performance.now();
@@ -43,4 +60,9 @@ if (process.argv[2] === 'child') {
   const r = spawnSync(process.execPath, [process.argv[1], 'child', file], { stdio: 'inherit' });
   rmSync(dir, { recursive: true, force: true });
   process.exitCode = r.status ?? 1;
+  // Streaming: a fingerprint's memory does not grow with the number of images.
+  if (sharedPath('data', 'dresden-nikon')) {
+    for (const n of ['2', '10'])
+      spawnSync(process.execPath, [process.argv[1], 'fingerprint', n], { stdio: 'inherit' });
+  }
 }

@@ -164,6 +164,12 @@ test('bad input: exit 2, one clear line naming the file, no stack trace, store u
     ],
     [['match', fine, '--camera', 'nobody'], /no fingerprint named "nobody"/],
     [['fingerprint', 'import', text, '--camera', 'y'], /notes\.jpg: not a NumPy \.npy file/],
+    // A fingerprint of another size: not comparable in any orientation.
+    [
+      ['match', other, '--camera', 'small'],
+      /other-size\.png: not comparable with small: image 80×60 is larger than the fingerprint 64×48/,
+    ],
+    [['identify', other], /other-size\.png: not comparable with small: /],
   ];
   for (const [args, pattern] of cases) {
     const r = camprint(args, store);
@@ -173,11 +179,6 @@ test('bad input: exit 2, one clear line naming the file, no stack trace, store u
     assert.match(lines[0], pattern);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
-  // A fingerprint of another size: not comparable, said plainly (not an error).
-  const r = camprint(['--json', 'match', other, '--camera', 'small'], store);
-  assert.equal(r.code, 0);
-  assert.equal(r.json.results[0].comparable, false);
-  assert.match(r.json.results[0].reason, /larger than the fingerprint/);
   assert.deepEqual(camprint(['--json', 'fingerprint', 'list'], store).json, before);
   // Usage errors exit 1.
   assert.equal(camprint(['match', fine], store).code, 1);

@@ -56,6 +56,17 @@ async function record(store: Store, report: MatchReport, params: Record<string, 
   }
 }
 
+/**
+ * A photo that no requested fingerprint can be compared with (sizes) is bad input: exit 2 with
+ * the reason, nothing recorded. Where some are comparable, the others are listed as such.
+ */
+function requireComparable(file: string, report: MatchReport): void {
+  if (report.results.some((r) => r.comparable)) return;
+  const first = report.results[0];
+  const whom = report.results.length === 1 ? first.camera : `any of ${report.results.length} fingerprints`;
+  throw new InputError(`${file}: not comparable with ${whom}: ${first.reason}`);
+}
+
 function resultRow(r: MatchResult): (string | number)[] {
   return [
     r.camera,
@@ -94,6 +105,7 @@ export function registerMatch(program: Command, ctx: () => Context): void {
         );
     }
     const report = await matchFile(image, fromStore(store, cameras), { ...dopts, ...ropts });
+    requireComparable(image, report);
     await record(store, report, { ...dopts, ...ropts });
     const doc = {
       file: image,
@@ -131,6 +143,7 @@ export function registerMatch(program: Command, ctx: () => Context): void {
     if (cameras.length === 0) throw new InputError(`no fingerprints in the store at ${c.dataDir}`);
     // Exhaustive: every stored fingerprint, ranked by PCE (not comparable last).
     const report = await matchFile(image, fromStore(store, cameras), { ...dopts, ...ropts });
+    requireComparable(image, report);
     await record(store, report, { ...dopts, ...ropts, command: 'identify' });
     const ranked = [...report.results].sort((a, b) => (b.pce ?? -Infinity) - (a.pce ?? -Infinity));
     const candidates = ranked.slice(0, top).map((r) => ({
