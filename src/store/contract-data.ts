@@ -2,7 +2,7 @@
  * Test data for the Store contract (contract.ts) and its writer processes (contract-writer.ts).
  */
 import { createHash } from 'node:crypto';
-import type { ImageInput, MatchInput, PutFingerprintInput } from './types.js';
+import type { DatasetInput, ImageInput, MatchInput, ModelInput, PutFingerprintInput } from './types.js';
 
 /** Deterministic pseudo-random 32-bit words (mulberry32). */
 export function words(seed: number, n: number): Uint32Array {
@@ -68,5 +68,52 @@ export function matchInput(tag: string): MatchInput {
     decision: 'match',
     threshold: 60,
     params: { search: 'full' },
+  };
+}
+
+/** A data set summary whose manifest hash and counts depend on `seed`. */
+export function datasetInput(name: string, seed: number, extra: Partial<DatasetInput> = {}): DatasetInput {
+  return {
+    name,
+    path: `/data/datasets/${name}`,
+    manifestSha256: sha256Of(`manifest ${name} ${seed}`),
+    input: 'residual-rgb',
+    crop: 256,
+    classes: ['SimCam01', 'SimCam02', 'SimCam03'],
+    counts: { train: 4096 + seed, val: 512, test: 768 },
+    images: { train: 256, val: 32, test: 48 },
+    params: { cropsPerImage: 16, seed, split: { train: 75, val: 10, test: 15 }, splitBy: 'photo' },
+    ...extra,
+  };
+}
+
+/** One epoch's figures, as the engine reports them. */
+export function epochCurve(epoch: number): Record<string, unknown> {
+  return {
+    epoch,
+    loss: 2 / epoch,
+    accuracy: 0.5 + epoch / 100,
+    valLoss: 2.5 / epoch,
+    valAccuracy: 0.45 + epoch / 100,
+    lr: 0.001,
+    imagesPerSecond: 205.25,
+  };
+}
+
+/** A model in training on data set "ds", one epoch done. */
+export function modelInput(name: string, extra: Partial<ModelInput> = {}): ModelInput {
+  return {
+    name,
+    path: `/data/models/${name}`,
+    dataset: 'ds',
+    network: 'resnet18',
+    status: 'training',
+    config: { batchSize: 64, epochs: 10, lr: 0.001, network: 'resnet18', seed: 1 },
+    epochs: 1,
+    bestValAccuracy: 0.46,
+    curves: [epochCurve(1)],
+    metrics: null,
+    error: null,
+    ...extra,
   };
 }

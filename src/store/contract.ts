@@ -11,7 +11,16 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.js';
 import { auditHash, openStore, type OpenStoreOptions } from './index.js';
-import { fingerprintInput, imageInput, matchInput, sha256Of, words } from './contract-data.js';
+import {
+  datasetInput,
+  epochCurve,
+  fingerprintInput,
+  imageInput,
+  matchInput,
+  modelInput,
+  sha256Of,
+  words,
+} from './contract-data.js';
 import type { JobRecord, Store } from './types.js';
 
 /** One fresh, empty database of the backend under test, and raw access to it. */
@@ -28,6 +37,11 @@ export interface StoreFixture {
   /** Makes every INSERT into `table` fail inside the database, until clearFailure(table). */
   injectFailure(table: string): Promise<void>;
   clearFailure(table: string): Promise<void>;
+  /**
+   * Opens a store on this database (creating it when new) whose schema goes only up to `version`,
+   * as an older camprint would: to test the migrations from there.
+   */
+  openAtVersion(version: number): Promise<Store>;
   /** Deletes the database and everything the fixture made. */
   destroy(): Promise<void>;
 }
@@ -45,8 +59,11 @@ async function count(fx: StoreFixture, table: string): Promise<number> {
   return Number(rows[0].n);
 }
 
-/** Everything a store holds, as seen through its interface and raw row counts. */
-async function snapshot(store: Store, fx: StoreFixture): Promise<unknown> {
+/**
+ * Everything a store holds, as seen through its interface and raw row counts. With `schemaVersion`
+ * 1, only what a version-1 database has.
+ */
+async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity): Promise<unknown> {
   const fingerprints = await store.listFingerprints();
   const full = [];
   for (const r of fingerprints) {
@@ -69,7 +86,7 @@ async function snapshot(store: Store, fx: StoreFixture): Promise<unknown> {
   ]) {
     counts[t] = await count(fx, t);
   }
-  return {
+  const v1 = {
     fingerprints,
     full,
     cameras: await store.listCameras(),
@@ -79,6 +96,14 @@ async function snapshot(store: Store, fx: StoreFixture): Promise<unknown> {
     verify: await store.verifyAudit(),
     counts,
   };
+  if (schemaVersion < 2) return v1;
+  for (const t of ['datasets', 'models']) counts[t] = await count(fx, t);
+  return { ...v1, datasets: await store.listDatasets(), models: await store.listModels() };
+}
+
+/** Waits long enough for the next timestamp (milliseconds) to differ. */
+function tick(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 5));
 }
 
 /**
@@ -465,6 +490,364 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal((await store.listJobs({ limit: 1 })).length, 1);
       }));
 
+    test('a data set comes back as stored; a new build under its name replaces it; both are audited', () =>
+      withStore(async (store, fx) => {
+        assert.equal(await store.getDataset('ds'), undefined);
+        const first = await store.putDataset(datasetInput('ds', 1));
+        assert.deepEqual(first, {
+          name: 'ds',
+          path: '/data/datasets/ds',
+          manifestSha256: sha256Of('manifest ds 1'),
+          input: 'residual-rgb',
+          crop: 256,
+          classes: ['SimCam01', 'SimCam02', 'SimCam03'],
+          counts: { train: 4097, val: 512, test: 768 },
+          images: { train: 256, val: 32, test: 48 },
+          params: { cropsPerImage: 16, seed: 1, split: { train: 75, val: 10, test: 15 }, splitBy: 'photo' },
+          createdAt: first.createdAt,
+        });
+        assert.match(first.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        assert.deepEqual(await store.getDataset('ds'), first);
+        await tick();
+        const second = await store.putDataset({
+          ...datasetInput('ds', 2),
+          path: '/data/elsewhere/ds',
+          input: 'residual',
+          crop: 128,
+          classes: ['B', 'A'],
+          counts: { train: 10, val: 0, test: 0 },
+          images: { train: 1, val: 0, test: 0 },
+          params: {},
+          actor: 'analyst-7',
+        });
+        assert.deepEqual(second, {
+          name: 'ds',
+          path: '/data/elsewhere/ds',
+          manifestSha256: sha256Of('manifest ds 2'),
+          input: 'residual',
+          crop: 128,
+          classes: ['B', 'A'],
+          counts: { train: 10, val: 0, test: 0 },
+          images: { train: 1, val: 0, test: 0 },
+          params: {},
+          createdAt: second.createdAt,
+        });
+        assert.ok(second.createdAt > first.createdAt, 'a new build gets a new time');
+        assert.deepEqual(await store.getDataset('ds'), second);
+        assert.deepEqual(await store.listDatasets(), [second]);
+        assert.equal(await count(fx, 'datasets'), 1);
+        const audit = await store.listAudit();
+        assert.deepEqual(
+          audit.map((a) => [a.actor, a.action, a.subject, a.details.manifestSha256, a.details.replaced]),
+          [
+            [fx.options.actor ?? audit[0].actor, 'dataset.put', 'dataset:ds', first.manifestSha256, null],
+            ['analyst-7', 'dataset.put', 'dataset:ds', second.manifestSha256, first.manifestSha256],
+          ],
+        );
+        assert.deepEqual(audit[1].details.classes, ['B', 'A']);
+        assert.deepEqual(audit[1].details.counts, { train: 10, val: 0, test: 0 });
+      }));
+
+    test('listDatasets is sorted by name; deleteDataset forgets one and audits it', () =>
+      withStore(async (store) => {
+        for (const [i, name] of ['b', 'a', 'Zeta', 'é', '10', '9'].entries()) {
+          await store.putDataset(datasetInput(name, i));
+        }
+        assert.deepEqual(
+          (await store.listDatasets()).map((d) => d.name),
+          ['10', '9', 'Zeta', 'a', 'b', 'é'],
+        );
+        const gone = await store.getDataset('a');
+        assert.equal(await store.deleteDataset('a', { actor: 'analyst-7' }), true);
+        assert.equal(await store.getDataset('a'), undefined);
+        assert.equal(await store.deleteDataset('a'), false);
+        assert.equal(await store.deleteDataset('never'), false);
+        assert.deepEqual(
+          (await store.listDatasets()).map((d) => d.name),
+          ['10', '9', 'Zeta', 'b', 'é'],
+        );
+        const audit = await store.listAudit();
+        assert.equal(audit.length, 7, 'a delete of nothing is not audited');
+        const last = audit.at(-1);
+        assert.deepEqual(
+          [last?.actor, last?.action, last?.subject, last?.details],
+          ['analyst-7', 'dataset.delete', 'dataset:a', { manifestSha256: gone?.manifestSha256 }],
+        );
+        assert.equal((await store.verifyAudit()).ok, true);
+      }));
+
+    test('a model comes back as stored; putModel replaces one of the same name; both are audited', () =>
+      withStore(async (store, fx) => {
+        assert.equal(await store.getModel('m'), undefined);
+        const first = await store.putModel(modelInput('m'));
+        assert.deepEqual(first, {
+          name: 'm',
+          path: '/data/models/m',
+          dataset: 'ds',
+          network: 'resnet18',
+          status: 'training',
+          config: { batchSize: 64, epochs: 10, lr: 0.001, network: 'resnet18', seed: 1 },
+          epochs: 1,
+          bestValAccuracy: 0.46,
+          curves: [epochCurve(1)],
+          metrics: null,
+          error: null,
+          createdAt: first.createdAt,
+          updatedAt: first.createdAt,
+        });
+        assert.deepEqual(await store.getModel('m'), first);
+        assert.equal(await store.getDataset('ds'), undefined, 'the data set need not be in the store');
+        await tick();
+        const second = await store.putModel({
+          ...modelInput('m'),
+          dataset: null,
+          network: 'small-cnn',
+          status: 'done',
+          config: {},
+          epochs: 3,
+          bestValAccuracy: 1,
+          curves: [epochCurve(1), epochCurve(2), { epoch: 3, note: 'nested', per: { a: [1, null, true] } }],
+          metrics: {
+            accuracy: 0.97,
+            confusion: [
+              [10, 0],
+              [1, 9],
+            ],
+          },
+          error: 'not an error, a note',
+          actor: 'analyst-7',
+        });
+        assert.deepEqual(second, {
+          name: 'm',
+          path: '/data/models/m',
+          dataset: null,
+          network: 'small-cnn',
+          status: 'done',
+          config: {},
+          epochs: 3,
+          bestValAccuracy: 1,
+          curves: [epochCurve(1), epochCurve(2), { epoch: 3, note: 'nested', per: { a: [1, null, true] } }],
+          metrics: {
+            accuracy: 0.97,
+            confusion: [
+              [10, 0],
+              [1, 9],
+            ],
+          },
+          error: 'not an error, a note',
+          createdAt: second.createdAt,
+          updatedAt: second.createdAt,
+        });
+        assert.ok(second.createdAt > first.createdAt, 'a new training gets a new time');
+        assert.deepEqual(await store.listModels(), [second]);
+        assert.equal(await count(fx, 'models'), 1);
+        // Empty curves and a zero accuracy are kept as such.
+        const fresh = await store.putModel({ ...modelInput('z'), epochs: 0, bestValAccuracy: 0, curves: [] });
+        assert.deepEqual([fresh.epochs, fresh.bestValAccuracy, fresh.curves], [0, 0, []]);
+        const audit = await store.listAudit();
+        assert.deepEqual(
+          audit.map((a) => [a.actor, a.action, a.subject, a.details.status, a.details.replaced]),
+          [
+            [fx.options.actor ?? audit[0].actor, 'model.put', 'model:m', 'training', null],
+            ['analyst-7', 'model.put', 'model:m', 'done', first.createdAt],
+            [fx.options.actor ?? audit[0].actor, 'model.put', 'model:z', 'training', null],
+          ],
+        );
+      }));
+
+    test('updateModel changes only the given fields, moves updatedAt, and audits it', () =>
+      withStore(async (store) => {
+        const put = await store.putModel(modelInput('m'));
+        await tick();
+        const curves = [epochCurve(1), epochCurve(2)];
+        const running = await store.updateModel('m', { epochs: 2, curves, bestValAccuracy: 0.47 });
+        assert.deepEqual(running, {
+          ...put,
+          epochs: 2,
+          curves,
+          bestValAccuracy: 0.47,
+          updatedAt: running.updatedAt,
+        });
+        assert.ok(running.updatedAt > put.updatedAt, 'updatedAt moves');
+        assert.equal(running.createdAt, put.createdAt, 'createdAt stays');
+        await tick();
+        const failed = await store.updateModel(
+          'm',
+          { status: 'failed', error: 'CUDA out of memory', metrics: { accuracy: 0.5 } },
+          { actor: 'engine' },
+        );
+        assert.deepEqual(failed, {
+          ...running,
+          status: 'failed',
+          error: 'CUDA out of memory',
+          metrics: { accuracy: 0.5 },
+          updatedAt: failed.updatedAt,
+        });
+        assert.ok(failed.updatedAt > running.updatedAt);
+        // null clears; an empty patch changes nothing but the time.
+        const cleared = await store.updateModel('m', {
+          status: 'stopped',
+          error: null,
+          metrics: null,
+          bestValAccuracy: null,
+        });
+        assert.deepEqual(
+          [cleared.status, cleared.error, cleared.metrics, cleared.bestValAccuracy, cleared.epochs],
+          ['stopped', null, null, null, 2],
+        );
+        assert.deepEqual(cleared.curves, curves);
+        await tick();
+        const same = await store.updateModel('m', {});
+        assert.deepEqual(same, { ...cleared, updatedAt: same.updatedAt });
+        assert.ok(same.updatedAt > cleared.updatedAt);
+        assert.deepEqual(await store.getModel('m'), same);
+        const audit = (await store.listAudit()).slice(1);
+        assert.deepEqual(
+          audit.map((a) => [a.action, a.subject]),
+          Array.from({ length: 4 }, () => ['model.update', 'model:m']),
+        );
+        assert.equal(audit[1].actor, 'engine');
+        assert.deepEqual(audit[0].details, { epochs: 2, curvesLength: 2, bestValAccuracy: 0.47 });
+        assert.deepEqual(audit[1].details, {
+          status: 'failed',
+          error: 'CUDA out of memory',
+          metricsSha256: sha256Of('{"accuracy":0.5}'),
+        });
+        assert.deepEqual(audit[2].details, {
+          status: 'stopped',
+          error: null,
+          metricsSha256: null,
+          bestValAccuracy: null,
+        });
+        assert.deepEqual(audit[3].details, {});
+      }));
+
+    test('updateModel of an unknown model is refused with InputError and writes nothing', () =>
+      withStore(async (store, fx) => {
+        await store.putModel(modelInput('m'));
+        const before = await snapshot(store, fx);
+        await assert.rejects(store.updateModel('other', { status: 'done' }), (err: Error) => {
+          assert.ok(err instanceof InputError);
+          assert.match(err.message, /model other does not exist/);
+          return true;
+        });
+        await assert.rejects(store.updateModel('M', { epochs: 2 }), InputError, 'names are case-sensitive');
+        assert.deepEqual(await snapshot(store, fx), before);
+      }));
+
+    test('listModels is sorted by name; deleteModel forgets one and audits it', () =>
+      withStore(async (store) => {
+        for (const name of ['b', 'a', 'Zeta', 'é', '10', '9']) await store.putModel(modelInput(name));
+        assert.deepEqual(
+          (await store.listModels()).map((m) => m.name),
+          ['10', '9', 'Zeta', 'a', 'b', 'é'],
+        );
+        await store.updateModel('b', { status: 'done', epochs: 7 });
+        assert.equal(await store.deleteModel('b', { actor: 'analyst-7' }), true);
+        assert.equal(await store.getModel('b'), undefined);
+        assert.equal(await store.deleteModel('b'), false);
+        await assert.rejects(store.updateModel('b', { epochs: 8 }), InputError);
+        assert.deepEqual(
+          (await store.listModels()).map((m) => m.name),
+          ['10', '9', 'Zeta', 'a', 'é'],
+        );
+        const audit = await store.listAudit();
+        assert.equal(audit.length, 8);
+        const last = audit.at(-1);
+        assert.deepEqual(
+          [last?.actor, last?.action, last?.subject, last?.details],
+          ['analyst-7', 'model.delete', 'model:b', { status: 'done', epochs: 7 }],
+        );
+        assert.equal((await store.verifyAudit()).ok, true);
+      }));
+
+    test('bad data set or model input is refused with InputError before anything is written', () =>
+      withStore(async (store, fx) => {
+        await store.putDataset(datasetInput('ds', 1));
+        await store.putModel(modelInput('m'));
+        const before = await snapshot(store, fx);
+        const ds = (extra: Record<string, unknown>) => () =>
+          store.putDataset({ ...datasetInput('ds', 2), ...extra });
+        const md = (extra: Record<string, unknown>) => () => store.putModel({ ...modelInput('m'), ...extra });
+        const up = (patch: Record<string, unknown>) => () => store.updateModel('m', patch);
+        const bad: [string, RegExp, () => Promise<unknown>][] = [
+          ['empty name', /dataset\.name/, ds({ name: '' })],
+          ['name with spaces around', /dataset\.name/, ds({ name: 'ds ' })],
+          ['relative path', /dataset\.path/, ds({ path: 'data/ds' })],
+          ['bad manifest hash', /dataset\.manifestSha256/, ds({ manifestSha256: 'ABC' })],
+          ['input missing', /dataset\.input/, ds({ input: undefined })],
+          ['zero crop', /dataset\.crop/, ds({ crop: 0 })],
+          ['fractional crop', /dataset\.crop/, ds({ crop: 25.5 })],
+          ['no classes', /dataset\.classes/, ds({ classes: [] })],
+          ['class not a name', /dataset\.classes\[1\]/, ds({ classes: ['a', ''] })],
+          ['class twice', /dataset\.classes/, ds({ classes: ['a', 'b', 'a'] })],
+          ['negative count', /dataset\.counts\.val/, ds({ counts: { train: 1, val: -1, test: 0 } })],
+          ['count missing', /dataset\.images\.test/, ds({ images: { train: 1, val: 1 } })],
+          ['NaN in params', /dataset\.params\.x/, ds({ params: { x: NaN } })],
+          ['bad actor', /dataset\.actor/, ds({ actor: '' })],
+          ['relative model path', /model\.path/, md({ path: './m' })],
+          ['dataset not a name', /model\.dataset/, md({ dataset: '' })],
+          ['dataset undefined', /model\.dataset/, md({ dataset: undefined })],
+          ['unknown status', /model\.status/, md({ status: 'paused' })],
+          ['negative epochs', /model\.epochs/, md({ epochs: -1 })],
+          ['accuracy above 1', /model\.bestValAccuracy/, md({ bestValAccuracy: 1.01 })],
+          ['accuracy NaN', /model\.bestValAccuracy/, md({ bestValAccuracy: NaN })],
+          ['accuracy undefined', /model\.bestValAccuracy/, md({ bestValAccuracy: undefined })],
+          ['curves not an array', /model\.curves/, md({ curves: {} })],
+          ['curve not an object', /model\.curves\[1\]/, md({ curves: [epochCurve(1), 3] })],
+          ['Infinity in a curve', /model\.curves\[0\]\.loss/, md({ curves: [{ loss: Infinity }] })],
+          ['metrics an array', /model\.metrics/, md({ metrics: [] })],
+          ['config a Map', /model\.config/, md({ config: new Map() })],
+          ['empty error', /model\.error/, md({ error: '' })],
+          ['model without network', /model\.network/, md({ network: undefined })],
+          ['patch status', /patch\.status/, up({ status: 'gone' })],
+          ['patch epochs', /patch\.epochs/, up({ epochs: 1.5 })],
+          ['patch accuracy', /patch\.bestValAccuracy/, up({ bestValAccuracy: -0.1 })],
+          ['patch curves', /patch\.curves\[0\]/, up({ curves: [null] })],
+          ['patch metrics', /patch\.metrics\.f/, up({ metrics: { f: () => 1 } })],
+          ['patch error', /patch\.error/, up({ error: 42 })],
+          ['patch not an object', /patch/, () => store.updateModel('m', null as never)],
+          ['model name', /name/, () => store.updateModel('', {})],
+          ['get with a bad name', /name/, () => store.getDataset(' x')],
+          ['delete with a bad actor', /options\.actor/, () => store.deleteModel('m', { actor: '' })],
+        ];
+        for (const [what, message, call] of bad) {
+          await assert.rejects(call, (err: Error) => {
+            assert.ok(err instanceof InputError, `${what}: ${String(err)}`);
+            assert.match(err.message, message, what);
+            return true;
+          });
+        }
+        assert.deepEqual(await snapshot(store, fx), before);
+      }));
+
+    test('a data set or model write whose audit entry fails leaves the store as it was', () =>
+      withStore(async (store, fx) => {
+        await store.putDataset(datasetInput('ds', 1));
+        await store.putModel(modelInput('m'));
+        const before = await snapshot(store, fx);
+        await fx.injectFailure('audit_log');
+        await assert.rejects(store.putDataset(datasetInput('ds', 2)));
+        await assert.rejects(store.putDataset(datasetInput('new', 3)));
+        await assert.rejects(store.deleteDataset('ds'));
+        await assert.rejects(store.putModel({ ...modelInput('m'), status: 'done' }));
+        await assert.rejects(store.putModel(modelInput('new')));
+        await assert.rejects(store.updateModel('m', { status: 'done', epochs: 2 }));
+        await assert.rejects(store.deleteModel('m'));
+        assert.deepEqual(await snapshot(store, fx), before);
+        await fx.clearFailure('audit_log');
+        // A database error in the table itself.
+        for (const table of ['datasets', 'models']) await fx.injectFailure(table);
+        await assert.rejects(store.putDataset(datasetInput('new', 3)));
+        await assert.rejects(store.putModel(modelInput('new')));
+        assert.deepEqual(await snapshot(store, fx), before);
+        for (const table of ['datasets', 'models']) await fx.clearFailure(table);
+        // The store works on afterwards.
+        await store.updateModel('m', { epochs: 2 });
+        assert.equal((await store.getModel('m'))?.epochs, 2);
+        assert.equal((await store.verifyAudit()).ok, true);
+      }));
+
     test('the audit chain verifies, and its entries link by hash', () =>
       withStore(async (store) => {
         const appended = [];
@@ -603,6 +986,69 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           migrations,
         );
       } finally {
+        await fx.destroy();
+      }
+    });
+
+    test('a version-1 database migrates to the current schema and keeps its data', async () => {
+      const fx = await makeFixture();
+      let store: Store | undefined;
+      try {
+        // Written by a camprint whose schema stops at version 1 (no data sets, no models).
+        store = await fx.openAtVersion(1);
+        assert.equal((await store.info()).schemaVersion, 1);
+        await store.putFingerprint(fingerprintInput('cam', 1, { model: 'M' }));
+        await store.recordMatch(matchInput('q1'));
+        const job = await store.createJob({ id: 'job-1', kind: 'extract', params: { n: 1 } });
+        await store.updateJob(job.id, { status: 'done', progress: 1, result: { ok: true } });
+        await store.appendAudit({ actor: 'tester', action: 'case.open', subject: 'case:1' });
+        const before = await snapshot(store, fx, 1);
+        const v1 = await fx.raw('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          v1.map((m) => Number(m.version)),
+          [1],
+        );
+        await assert.rejects(fx.raw('SELECT count(*) AS n FROM models'), 'no models table at version 1');
+        await store.close();
+
+        store = await openStore(fx.options);
+        const info = await store.info();
+        assert.ok(info.schemaVersion >= 2);
+        const migrations = await fx.raw(
+          'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+        );
+        assert.deepEqual(migrations[0], v1[0], 'version 1 is not applied again');
+        assert.deepEqual(
+          migrations.map((m) => [Number(m.version), m.name]),
+          [
+            [1, 'initial'],
+            [2, 'datasets and models'],
+            ...migrations.slice(2).map((m) => [Number(m.version), m.name]),
+          ],
+        );
+        assert.deepEqual(await snapshot(store, fx, 1), before);
+        assert.deepEqual(await store.listDatasets(), []);
+        assert.deepEqual(await store.listModels(), []);
+        // The new tables work, and the audit chain goes on from the old entries.
+        await store.putDataset(datasetInput('ds', 1));
+        await store.putModel(modelInput('m'));
+        await store.updateModel('m', { status: 'done' });
+        const audit = await store.listAudit();
+        assert.deepEqual(
+          audit.slice(-3).map((a) => a.action),
+          ['dataset.put', 'model.put', 'model.update'],
+        );
+        assert.deepEqual(await store.verifyAudit(), {
+          ok: true,
+          entries: audit.length,
+          headHash: audit.at(-1)?.hash,
+        });
+        await store.close();
+        store = undefined;
+        // The older camprint now refuses the database rather than misread it.
+        await assert.rejects(fx.openAtVersion(1), /newer camprint/);
+      } finally {
+        await store?.close();
         await fx.destroy();
       }
     });

@@ -117,4 +117,47 @@ BEGIN
 END;
 `;
 
-export const SQLITE_MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', up: initial }];
+// Deep-learning data sets and models (docs/dl-format.md): what the store keeps is a summary; the
+// folders hold the data. models.dataset is the name as text: a model outlives its data set's record.
+const datasetsAndModels = `
+CREATE TABLE datasets (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL UNIQUE,
+  path            TEXT NOT NULL,
+  manifest_sha256 TEXT NOT NULL CHECK (length(manifest_sha256) = 64),
+  input           TEXT NOT NULL,
+  crop            INTEGER NOT NULL CHECK (crop > 0),
+  classes         TEXT NOT NULL,
+  train_crops     INTEGER NOT NULL CHECK (train_crops >= 0),
+  val_crops       INTEGER NOT NULL CHECK (val_crops >= 0),
+  test_crops      INTEGER NOT NULL CHECK (test_crops >= 0),
+  train_images    INTEGER NOT NULL CHECK (train_images >= 0),
+  val_images      INTEGER NOT NULL CHECK (val_images >= 0),
+  test_images     INTEGER NOT NULL CHECK (test_images >= 0),
+  params          TEXT NOT NULL,
+  created_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE models (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL UNIQUE,
+  path              TEXT NOT NULL,
+  dataset           TEXT,
+  network           TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('training', 'stopped', 'failed', 'done')),
+  config            TEXT NOT NULL,
+  epochs            INTEGER NOT NULL CHECK (epochs >= 0),
+  best_val_accuracy REAL CHECK (best_val_accuracy BETWEEN 0 AND 1),
+  curves            TEXT NOT NULL,
+  metrics           TEXT,
+  error             TEXT,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX models_dataset ON models (dataset);
+`;
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', up: initial },
+  { version: 2, name: 'datasets and models', up: datasetsAndModels },
+];

@@ -6,8 +6,10 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { InputError } from '../util/errors.js';
 import { runStoreContract, type StoreFixture } from './contract.js';
-import { fingerprintInput } from './contract-data.js';
+import { datasetInput, fingerprintInput, modelInput } from './contract-data.js';
 import { DATABASE_FILE, openStore } from './index.js';
+import { openSqliteStore } from './sqlite.js';
+import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 
 /** A fresh data directory under the system temp dir, with raw better-sqlite3 access to its database. */
 async function makeSqliteFixture(): Promise<StoreFixture> {
@@ -40,6 +42,13 @@ async function makeSqliteFixture(): Promise<StoreFixture> {
     clearFailure: async (table) => {
       withDb((db) => db.exec(`DROP TRIGGER test_fail_${table}`));
     },
+    openAtVersion: async (version) =>
+      openSqliteStore({
+        file,
+        actor: 'tester',
+        busyTimeoutMs: 10_000,
+        migrations: SQLITE_MIGRATIONS.slice(0, version),
+      }),
     destroy: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
@@ -154,6 +163,29 @@ describe('SQLite store', () => {
     }
   });
 
+  test('the database keeps data set counts and model status and accuracy in range itself', async () => {
+    const fx = await makeSqliteFixture();
+    const store = await openStore(fx.options);
+    try {
+      await store.putDataset(datasetInput('ds', 1));
+      await store.putModel(modelInput('m'));
+      for (const sql of [
+        "UPDATE models SET status = 'paused'",
+        'UPDATE models SET best_val_accuracy = 1.5',
+        'UPDATE models SET epochs = -1',
+        "UPDATE models SET epochs = 'three'",
+        'UPDATE datasets SET val_crops = -1',
+        'UPDATE datasets SET crop = 0',
+      ]) {
+        await assert.rejects(fx.raw(sql), /CHECK constraint failed|cannot store TEXT value/, sql);
+      }
+      assert.equal((await store.getModel('m'))?.status, 'training');
+    } finally {
+      await store.close();
+      await fx.destroy();
+    }
+  });
+
   test('unreadable JSON in a row is reported as corruption', async () => {
     const fx = await makeSqliteFixture();
     const store = await openStore(fx.options);
@@ -164,6 +196,12 @@ describe('SQLite store', () => {
         store.listFingerprints(),
         /fingerprint cam quality: the stored JSON is unreadable/,
       );
+      await store.putDataset(datasetInput('ds', 1));
+      await store.putModel(modelInput('m'));
+      await fx.raw('UPDATE datasets SET classes = \'{"a":1}\'');
+      await fx.raw("UPDATE models SET curves = '[1]'");
+      await assert.rejects(store.listDatasets(), /dataset ds classes: the stored JSON is unreadable/);
+      await assert.rejects(store.getModel('m'), /model m curves: a stored epoch is not an object/);
     } finally {
       await store.close();
       await fx.destroy();

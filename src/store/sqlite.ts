@@ -23,7 +23,12 @@ import { InputError } from '../util/errors.js';
 import { GENESIS_HASH, auditHash, verifyChain, type StoredAuditRow } from './audit.js';
 import { bytesToFloat32 } from './blob.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
-import { checkMigrationList, pendingMigrations, type AppliedMigration } from './migrations.js';
+import {
+  checkMigrationList,
+  pendingMigrations,
+  type AppliedMigration,
+  type Migration,
+} from './migrations.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import type {
   AuditEntry,
@@ -31,6 +36,8 @@ import type {
   AuditInput,
   AuditVerification,
   CameraRecord,
+  DatasetInput,
+  DatasetRecord,
   FingerprintRecord,
   ImageInput,
   ImageRecord,
@@ -43,6 +50,10 @@ import type {
   MatchFilter,
   MatchInput,
   MatchRecord,
+  ModelInput,
+  ModelPatch,
+  ModelRecord,
+  ModelStatus,
   PutFingerprintInput,
   Rotation,
   Store,
@@ -56,6 +67,7 @@ import {
   checkSha256,
   isoNow,
   normalizeAudit,
+  normalizeDataset,
   normalizeFingerprint,
   normalizeImage,
   normalizeJobFilter,
@@ -63,6 +75,8 @@ import {
   normalizeJobPatch,
   normalizeMatch,
   normalizeMatchFilter,
+  normalizeModel,
+  normalizeModelPatch,
   type ImageRow,
 } from './validate.js';
 
@@ -73,6 +87,11 @@ export interface SqliteStoreOptions {
   actor: string;
   /** How long a writer waits for another's lock, in ms. */
   busyTimeoutMs: number;
+  /**
+   * The schema to bring the database to: all of SQLITE_MIGRATIONS when absent. Tests give the
+   * first few to make a database as an older camprint left it.
+   */
+  migrations?: readonly Migration[];
 }
 
 /** Rows as SQLite returns them (snake_case columns). */
@@ -132,6 +151,37 @@ interface JobRowDb {
   created_at: string;
   updated_at: string;
 }
+interface DatasetRowDb {
+  name: string;
+  path: string;
+  manifest_sha256: string;
+  input: string;
+  crop: number;
+  classes: string;
+  train_crops: number;
+  val_crops: number;
+  test_crops: number;
+  train_images: number;
+  val_images: number;
+  test_images: number;
+  params: string;
+  created_at: string;
+}
+interface ModelRowDb {
+  name: string;
+  path: string;
+  dataset: string | null;
+  network: string;
+  status: string;
+  config: string;
+  epochs: number;
+  best_val_accuracy: number | null;
+  curves: string;
+  metrics: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
 interface AuditRowDb {
   seq: number;
   ts: string;
@@ -149,6 +199,10 @@ const IMAGE_COLUMNS = 'i.sha256, i.path, i.width, i.height, i.format, i.orientat
 const MATCH_COLUMNS = `m.id, i.sha256 AS image_sha256, i.path AS image_path, m.camera, m.pce, m.ncc, m.p_false_alarm,
   m.shift_y, m.shift_x, m.rotation, m.decision, m.threshold, m.params, m.created_at`;
 const JOB_COLUMNS = 'id, kind, status, progress, params, result, error, created_at, updated_at';
+const DATASET_COLUMNS = `name, path, manifest_sha256, input, crop, classes, train_crops, val_crops, test_crops,
+  train_images, val_images, test_images, params, created_at`;
+const MODEL_COLUMNS = `name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics, error,
+  created_at, updated_at`;
 const AUDIT_COLUMNS = 'seq, ts, actor, action, subject, details, prev_hash, hash';
 
 function byCodePoint(a: string, b: string): number {
@@ -160,6 +214,17 @@ function parseObject(text: string, what: string): JsonObject {
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as JsonObject;
+  } catch {
+    // reported below
+  }
+  throw new InputError(`${what}: the stored JSON is unreadable; the database is corrupt`);
+}
+
+/** Parses a JSON array column; a broken one means a corrupt database. */
+function parseArray(text: string, what: string): unknown[] {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (Array.isArray(v)) return v;
   } catch {
     // reported below
   }
@@ -238,6 +303,49 @@ function toJobRecord(r: JobRowDb): JobRecord {
   return rec;
 }
 
+function toDatasetRecord(r: DatasetRowDb): DatasetRecord {
+  const classes = parseArray(r.classes, `dataset ${r.name} classes`);
+  if (!classes.every((c) => typeof c === 'string')) {
+    throw new InputError(
+      `dataset ${r.name} classes: a stored class name is not text; the database is corrupt`,
+    );
+  }
+  return {
+    name: r.name,
+    path: r.path,
+    manifestSha256: r.manifest_sha256,
+    input: r.input,
+    crop: r.crop,
+    classes: classes as string[],
+    counts: { train: r.train_crops, val: r.val_crops, test: r.test_crops },
+    images: { train: r.train_images, val: r.val_images, test: r.test_images },
+    params: parseObject(r.params, `dataset ${r.name} params`),
+    createdAt: r.created_at,
+  };
+}
+
+function toModelRecord(r: ModelRowDb): ModelRecord {
+  const curves = parseArray(r.curves, `model ${r.name} curves`);
+  if (!curves.every((c) => typeof c === 'object' && c !== null && !Array.isArray(c))) {
+    throw new InputError(`model ${r.name} curves: a stored epoch is not an object; the database is corrupt`);
+  }
+  return {
+    name: r.name,
+    path: r.path,
+    dataset: r.dataset,
+    network: r.network,
+    status: r.status as ModelStatus,
+    config: parseObject(r.config, `model ${r.name} config`),
+    epochs: r.epochs,
+    bestValAccuracy: r.best_val_accuracy,
+    curves: curves as JsonObject[],
+    metrics: r.metrics === null ? null : parseObject(r.metrics, `model ${r.name} metrics`),
+    error: r.error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
 function toAuditEntry(r: AuditRowDb): AuditEntry {
   return {
     seq: r.seq,
@@ -265,7 +373,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    migrate(db, file);
+    migrate(db, file, options.migrations ?? SQLITE_MIGRATIONS);
     return new SqliteStore(db, options);
   } catch (err) {
     db?.close();
@@ -298,8 +406,8 @@ function refuseForeign(db: Database.Database, file: string): void {
  * schema_migrations row. Several processes opening a new database at once are serialised by the
  * write lock; each re-reads the version under the lock, so a migration runs exactly once.
  */
-function migrate(db: Database.Database, file: string): void {
-  checkMigrationList(SQLITE_MIGRATIONS);
+function migrate(db: Database.Database, file: string, migrations: readonly Migration[]): void {
+  checkMigrationList(migrations);
   const hasTable = () =>
     db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !==
     undefined;
@@ -313,9 +421,9 @@ function migrate(db: Database.Database, file: string): void {
   }
   const applied = () =>
     db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as AppliedMigration[];
-  for (const m of pendingMigrations(SQLITE_MIGRATIONS, applied(), file)) {
+  for (const m of pendingMigrations(migrations, applied(), file)) {
     db.transaction(() => {
-      if (!pendingMigrations(SQLITE_MIGRATIONS, applied(), file).some((p) => p.version === m.version)) return;
+      if (!pendingMigrations(migrations, applied(), file).some((p) => p.version === m.version)) return;
       db.exec(m.up);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
@@ -680,6 +788,234 @@ class SqliteStore implements Store {
       (f.limit !== undefined ? ' LIMIT ?' : '');
     if (f.limit !== undefined) params.push(f.limit);
     return (this.sql(text).all(...params) as JobRowDb[]).map(toJobRecord);
+  }
+
+  // ── data sets ─────────────────────────────────────────────────────────────
+
+  private datasetRecord(name: string): DatasetRecord | undefined {
+    const row = this.sql(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE name = ?`).get(name) as
+      DatasetRowDb | undefined;
+    return row && toDatasetRecord(row);
+  }
+
+  async putDataset(input: DatasetInput): Promise<DatasetRecord> {
+    const ds = normalizeDataset(input);
+    const actor = ds.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      const previous = this.sql('SELECT manifest_sha256 FROM datasets WHERE name = ?').get(ds.name) as
+        { manifest_sha256: string } | undefined;
+      this.sql(
+        `INSERT INTO datasets (name, path, manifest_sha256, input, crop, classes, train_crops, val_crops, test_crops,
+                               train_images, val_images, test_images, params, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET path = excluded.path, manifest_sha256 = excluded.manifest_sha256,
+           input = excluded.input, crop = excluded.crop, classes = excluded.classes,
+           train_crops = excluded.train_crops, val_crops = excluded.val_crops, test_crops = excluded.test_crops,
+           train_images = excluded.train_images, val_images = excluded.val_images,
+           test_images = excluded.test_images, params = excluded.params, created_at = excluded.created_at`,
+      ).run(
+        ds.name,
+        ds.path,
+        ds.manifestSha256,
+        ds.input,
+        ds.crop,
+        ds.classes,
+        ds.counts.train,
+        ds.counts.val,
+        ds.counts.test,
+        ds.images.train,
+        ds.images.val,
+        ds.images.test,
+        ds.params,
+        now,
+      );
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'dataset.put',
+          subject: `dataset:${ds.name}`,
+          details: {
+            path: ds.path,
+            manifestSha256: ds.manifestSha256,
+            input: ds.input,
+            crop: ds.crop,
+            classes: ds.classNames,
+            counts: { ...ds.counts },
+            images: { ...ds.images },
+            replaced: previous ? previous.manifest_sha256 : null,
+          },
+        },
+        now,
+      );
+      return this.datasetRecord(ds.name) as DatasetRecord;
+    });
+  }
+
+  async getDataset(name: string): Promise<DatasetRecord | undefined> {
+    return this.datasetRecord(checkName(name, 'name'));
+  }
+
+  async listDatasets(): Promise<DatasetRecord[]> {
+    const rows = this.sql(`SELECT ${DATASET_COLUMNS} FROM datasets`).all() as DatasetRowDb[];
+    return rows.map(toDatasetRecord).sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  async deleteDataset(name: string, options: { actor?: string } = {}): Promise<boolean> {
+    checkName(name, 'name');
+    const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    return this.write(() => {
+      const row = this.sql('SELECT id, manifest_sha256 FROM datasets WHERE name = ?').get(name) as
+        { id: number; manifest_sha256: string } | undefined;
+      if (row === undefined) return false;
+      this.sql('DELETE FROM datasets WHERE id = ?').run(row.id);
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'dataset.delete',
+          subject: `dataset:${name}`,
+          details: { manifestSha256: row.manifest_sha256 },
+        },
+        isoNow(),
+      );
+      return true;
+    });
+  }
+
+  // ── models ────────────────────────────────────────────────────────────────
+
+  private modelRecord(name: string): ModelRecord | undefined {
+    const row = this.sql(`SELECT ${MODEL_COLUMNS} FROM models WHERE name = ?`).get(name) as
+      ModelRowDb | undefined;
+    return row && toModelRecord(row);
+  }
+
+  async putModel(input: ModelInput): Promise<ModelRecord> {
+    const m = normalizeModel(input);
+    const actor = m.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      const previous = this.sql('SELECT created_at FROM models WHERE name = ?').get(m.name) as
+        { created_at: string } | undefined;
+      this.sql(
+        `INSERT INTO models (name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics,
+                             error, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET path = excluded.path, dataset = excluded.dataset,
+           network = excluded.network, status = excluded.status, config = excluded.config,
+           epochs = excluded.epochs, best_val_accuracy = excluded.best_val_accuracy, curves = excluded.curves,
+           metrics = excluded.metrics, error = excluded.error, created_at = excluded.created_at,
+           updated_at = excluded.updated_at`,
+      ).run(
+        m.name,
+        m.path,
+        m.dataset,
+        m.network,
+        m.status,
+        m.config,
+        m.epochs,
+        m.bestValAccuracy,
+        m.curves,
+        m.metrics,
+        m.error,
+        now,
+        now,
+      );
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'model.put',
+          subject: `model:${m.name}`,
+          details: {
+            path: m.path,
+            dataset: m.dataset,
+            network: m.network,
+            status: m.status,
+            configSha256: sha256Hex(m.config),
+            epochs: m.epochs,
+            bestValAccuracy: m.bestValAccuracy,
+            replaced: previous ? previous.created_at : null,
+          },
+        },
+        now,
+      );
+      return this.modelRecord(m.name) as ModelRecord;
+    });
+  }
+
+  async updateModel(name: string, patch: ModelPatch, options: { actor?: string } = {}): Promise<ModelRecord> {
+    checkName(name, 'name');
+    const p = normalizeModelPatch(patch);
+    const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    return this.write(() => {
+      const row = this.sql(`SELECT ${MODEL_COLUMNS} FROM models WHERE name = ?`).get(name) as
+        ModelRowDb | undefined;
+      if (row === undefined) throw new InputError(`model ${name} does not exist`);
+      const now = isoNow();
+      this.sql(
+        `UPDATE models SET status = ?, epochs = ?, best_val_accuracy = ?, curves = ?, metrics = ?, error = ?,
+                           updated_at = ?
+         WHERE name = ?`,
+      ).run(
+        p.status ?? row.status,
+        p.epochs ?? row.epochs,
+        p.bestValAccuracy === undefined ? row.best_val_accuracy : p.bestValAccuracy,
+        p.curves ?? row.curves,
+        p.metrics === undefined ? row.metrics : p.metrics,
+        p.error === undefined ? row.error : p.error,
+        now,
+        name,
+      );
+      // The changed fields; large ones (curves, metrics) by size and hash, so the log stays small.
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'model.update',
+          subject: `model:${name}`,
+          details: {
+            status: p.status,
+            epochs: p.epochs,
+            bestValAccuracy: p.bestValAccuracy,
+            curvesLength: p.curvesLength,
+            metricsSha256:
+              p.metrics === undefined ? undefined : p.metrics === null ? null : sha256Hex(p.metrics),
+            error: p.error,
+          },
+        },
+        now,
+      );
+      return this.modelRecord(name) as ModelRecord;
+    });
+  }
+
+  async getModel(name: string): Promise<ModelRecord | undefined> {
+    return this.modelRecord(checkName(name, 'name'));
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    const rows = this.sql(`SELECT ${MODEL_COLUMNS} FROM models`).all() as ModelRowDb[];
+    return rows.map(toModelRecord).sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  async deleteModel(name: string, options: { actor?: string } = {}): Promise<boolean> {
+    checkName(name, 'name');
+    const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    return this.write(() => {
+      const row = this.sql('SELECT id, status, epochs FROM models WHERE name = ?').get(name) as
+        { id: number; status: string; epochs: number } | undefined;
+      if (row === undefined) return false;
+      this.sql('DELETE FROM models WHERE id = ?').run(row.id);
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'model.delete',
+          subject: `model:${name}`,
+          details: { status: row.status, epochs: row.epochs },
+        },
+        isoNow(),
+      );
+      return true;
+    });
   }
 
   // ── audit log ─────────────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
 /**
  * The Store contract: what camprint keeps between runs (cameras, images, fingerprints, matches,
- * jobs, the audit log). Every backend (SQLite now, PostgreSQL later) implements this interface
+ * jobs, data sets, models, the audit log). Every backend (SQLite now, PostgreSQL later) implements this interface
  * and passes the same test suite (`runStoreContract` in contract.ts).
  *
  * Conventions shared by every backend:
@@ -183,6 +183,114 @@ export interface JobFilter {
   limit?: number;
 }
 
+/** Crop or photo counts per split of a data set. */
+export interface SplitCounts {
+  train: number;
+  val: number;
+  test: number;
+}
+
+/**
+ * A deep-learning data set as built on disk (docs/dl-format.md); the store keeps its summary.
+ * The name is its identity: a new build under the same name replaces the record.
+ */
+export interface DatasetInput {
+  /** The data set's name (a label, like a camera name). */
+  name: string;
+  /** The data set folder, an absolute path. */
+  path: string;
+  /** SHA-256 of the folder's manifest.json, 64 lower-case hex digits. */
+  manifestSha256: string;
+  /** What the network sees: "residual", "residual-rgb" or "rgb" (the manifest's `input`). */
+  input: string;
+  /** Crop side in pixels. */
+  crop: number;
+  /** Class names; the index is the label. */
+  classes: string[];
+  /** Crops per split. */
+  counts: SplitCounts;
+  /** Photos per split. */
+  images: SplitCounts;
+  /** Build parameters (crops per image, split, seed, …), enough to reproduce it. */
+  params: JsonObject;
+  /** Who did it (audit log); the store's actor when absent. */
+  actor?: string;
+}
+
+export interface DatasetRecord {
+  name: string;
+  path: string;
+  manifestSha256: string;
+  input: string;
+  crop: number;
+  classes: string[];
+  counts: SplitCounts;
+  images: SplitCounts;
+  params: JsonObject;
+  /** When this build was stored (a replacing build gets a new time). */
+  createdAt: string;
+}
+
+export const MODEL_STATUSES = ['training', 'stopped', 'failed', 'done'] as const;
+export type ModelStatus = (typeof MODEL_STATUSES)[number];
+
+/**
+ * A trained (or training) camera classifier as its folder holds it (docs/dl-format.md). The name
+ * is its identity: a new training under the same name replaces the record.
+ */
+export interface ModelInput {
+  name: string;
+  /** The model folder, an absolute path. */
+  path: string;
+  /** The data set it was trained on, by name (kept as text: it may not be, or no longer be, in the store). */
+  dataset: string | null;
+  /** The network architecture's name. */
+  network: string;
+  status: ModelStatus;
+  /** The training config (every setting, with its default). */
+  config: JsonObject;
+  /** Epochs completed. */
+  epochs: number;
+  /** Best validation accuracy so far, 0–1; null before the first validation. */
+  bestValAccuracy: number | null;
+  /** One object per completed epoch (epoch, loss, accuracy, valLoss, valAccuracy, lr, imagesPerSecond, …). */
+  curves: JsonObject[];
+  /** Evaluation results; null until evaluated. */
+  metrics: JsonObject | null;
+  /** Why training failed or stopped; null otherwise. */
+  error: string | null;
+  /** Who did it (audit log); the store's actor when absent. */
+  actor?: string;
+}
+
+/** Fields of a model to change; absent fields keep their values, `null` clears a nullable one. */
+export interface ModelPatch {
+  status?: ModelStatus;
+  epochs?: number;
+  bestValAccuracy?: number | null;
+  curves?: JsonObject[];
+  metrics?: JsonObject | null;
+  error?: string | null;
+}
+
+export interface ModelRecord {
+  name: string;
+  path: string;
+  dataset: string | null;
+  network: string;
+  status: ModelStatus;
+  config: JsonObject;
+  epochs: number;
+  bestValAccuracy: number | null;
+  curves: JsonObject[];
+  metrics: JsonObject | null;
+  error: string | null;
+  /** When this model was stored by putModel (a replacing put gets a new time). */
+  createdAt: string;
+  /** When it last changed (putModel or updateModel). */
+  updatedAt: string;
+}
+
 export interface AuditInput {
   actor: string;
   /** What was done, dotted (e.g. "fingerprint.put", "case.export"). */
@@ -267,6 +375,24 @@ export interface Store {
   getJob(id: string): Promise<JobRecord | undefined>;
   /** Jobs by creation time. */
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+
+  /** Stores a data set's summary, replacing the one of the same name, with an audit entry. */
+  putDataset(input: DatasetInput): Promise<DatasetRecord>;
+  getDataset(name: string): Promise<DatasetRecord | undefined>;
+  /** All data sets, sorted by name (code-point order). */
+  listDatasets(): Promise<DatasetRecord[]>;
+  /** Forgets a data set (its folder is left alone), with an audit entry; false when there was none. */
+  deleteDataset(name: string, options?: { actor?: string }): Promise<boolean>;
+
+  /** Stores a model, replacing the one of the same name, with an audit entry. */
+  putModel(input: ModelInput): Promise<ModelRecord>;
+  /** Changes a model (updatedAt moves), with an audit entry; rejects with InputError when it does not exist. */
+  updateModel(name: string, patch: ModelPatch, options?: { actor?: string }): Promise<ModelRecord>;
+  getModel(name: string): Promise<ModelRecord | undefined>;
+  /** All models, sorted by name (code-point order). */
+  listModels(): Promise<ModelRecord[]>;
+  /** Forgets a model (its folder is left alone), with an audit entry; false when there was none. */
+  deleteModel(name: string, options?: { actor?: string }): Promise<boolean>;
 
   appendAudit(input: AuditInput): Promise<AuditEntry>;
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;

@@ -4,12 +4,15 @@
  * Messages follow util/errors `expected()`: the parameter, what was expected, what came.
  */
 import { randomUUID } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import { InputError, expected } from '../util/errors.js';
 import { float32ToBytes } from './blob.js';
-import { canonicalObject, sha256Hex } from './canonical.js';
+import { canonicalJson, canonicalObject, sha256Hex } from './canonical.js';
 import {
   JOB_STATUSES,
+  MODEL_STATUSES,
   type AuditInput,
+  type DatasetInput,
   type ImageInput,
   type JobFilter,
   type JobInput,
@@ -17,8 +20,12 @@ import {
   type JobStatus,
   type MatchFilter,
   type MatchInput,
+  type ModelInput,
+  type ModelPatch,
+  type ModelStatus,
   type PutFingerprintInput,
   type Rotation,
+  type SplitCounts,
 } from './types.js';
 
 /** Longest name or label accepted (camera, actor, action, kind, …). */
@@ -27,6 +34,8 @@ const MAX_NAME = 256;
 const MAX_TEXT = 64 * 1024;
 /** Largest fingerprint side, in pixels. */
 const MAX_SIDE = 65_536;
+/** Largest count accepted (crops, photos, epochs). */
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 /** Largest fingerprint, in values: 250 Mpx, so that its blob stays within SQLite's 10^9-byte limit. */
 const MAX_VALUES = 250_000_000;
 
@@ -60,6 +69,14 @@ function checkText(value: unknown, name: string): string {
   return value;
 }
 
+/** An absolute file or folder path. */
+function checkAbsolutePath(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT || !isAbsolute(value)) {
+    throw new InputError(expected(`an absolute path (at most ${MAX_TEXT} characters)`, name, value));
+  }
+  return value;
+}
+
 function optionalName(value: unknown, name: string): string | null {
   return value === undefined || value === null ? null : checkName(value, name);
 }
@@ -79,6 +96,13 @@ function checkFinite(value: unknown, name: string): number {
 
 function finiteOrNull(value: unknown, name: string): number | null {
   return value === null ? null : checkFinite(value, name);
+}
+
+/** A fraction between 0 and 1 (an accuracy), or null; undefined is refused. */
+function fractionOrNull(value: unknown, name: string): number | null {
+  const v = finiteOrNull(value, name);
+  if (v !== null && (v < 0 || v > 1)) throw new InputError(expected('a fraction between 0 and 1', name, v));
+  return v;
 }
 
 export function checkSha256(value: unknown, name: string): string {
@@ -326,5 +350,153 @@ export function normalizeAudit(input: AuditInput): {
     action: checkName(input.action, 'audit.action'),
     subject: checkText(input.subject, 'audit.subject'),
     details: JSON.parse(text) as Record<string, unknown>,
+  };
+}
+
+/** A data set as the database receives it. */
+export interface DatasetRow {
+  name: string;
+  path: string;
+  manifestSha256: string;
+  input: string;
+  crop: number;
+  /** Canonical JSON array of the class names. */
+  classes: string;
+  /** The class names, checked. */
+  classNames: string[];
+  counts: SplitCounts;
+  images: SplitCounts;
+  params: string;
+  actor: string | null;
+}
+
+function checkSplitCounts(value: unknown, name: string): SplitCounts {
+  checkObject(value, name);
+  const v = value as Record<string, unknown>;
+  return {
+    train: checkInteger(v.train, `${name}.train`, 0, MAX_COUNT),
+    val: checkInteger(v.val, `${name}.val`, 0, MAX_COUNT),
+    test: checkInteger(v.test, `${name}.test`, 0, MAX_COUNT),
+  };
+}
+
+export function normalizeDataset(input: DatasetInput): DatasetRow {
+  checkObject(input, 'dataset');
+  if (!Array.isArray(input.classes) || input.classes.length === 0) {
+    throw new InputError(
+      expected(
+        'a non-empty array of class names',
+        'dataset.classes',
+        Array.isArray(input.classes) ? '[]' : input.classes,
+      ),
+    );
+  }
+  const seen = new Set<string>();
+  const classNames = input.classes.map((c, i) => {
+    const name = checkName(c, `dataset.classes[${i}]`);
+    if (seen.has(name)) throw new InputError(`dataset.classes: the class "${name}" is listed twice`);
+    seen.add(name);
+    return name;
+  });
+  return {
+    name: checkName(input.name, 'dataset.name'),
+    path: checkAbsolutePath(input.path, 'dataset.path'),
+    manifestSha256: checkSha256(input.manifestSha256, 'dataset.manifestSha256'),
+    input: checkName(input.input, 'dataset.input'),
+    crop: checkInteger(input.crop, 'dataset.crop', 1, MAX_SIDE),
+    classes: canonicalJson(classNames, 'dataset.classes'),
+    classNames,
+    counts: checkSplitCounts(input.counts, 'dataset.counts'),
+    images: checkSplitCounts(input.images, 'dataset.images'),
+    params: canonicalObject(input.params, 'dataset.params'),
+    actor: optionalName(input.actor, 'dataset.actor'),
+  };
+}
+
+export function checkModelStatus(value: unknown, name: string): ModelStatus {
+  if (!(MODEL_STATUSES as readonly unknown[]).includes(value)) {
+    throw new InputError(expected(`one of ${MODEL_STATUSES.join(', ')}`, name, value));
+  }
+  return value as ModelStatus;
+}
+
+/** Canonical JSON of an array of JSON objects (one per epoch). */
+function canonicalObjectArray(value: unknown, name: string): { text: string; length: number } {
+  if (!Array.isArray(value)) throw new InputError(expected('an array of JSON objects', name, value));
+  value.forEach((item: unknown, i) => canonicalObject(item, `${name}[${i}]`));
+  return { text: canonicalJson(value, name), length: value.length };
+}
+
+function objectOrNull(value: unknown, name: string): string | null {
+  return value === null ? null : canonicalObject(value, name);
+}
+
+function textOrNull(value: unknown, name: string): string | null {
+  return value === null ? null : checkText(value, name);
+}
+
+/** A model as the database receives it. */
+export interface ModelRow {
+  name: string;
+  path: string;
+  dataset: string | null;
+  network: string;
+  status: ModelStatus;
+  config: string;
+  epochs: number;
+  bestValAccuracy: number | null;
+  curves: string;
+  /** Number of entries in curves. */
+  curvesLength: number;
+  metrics: string | null;
+  error: string | null;
+  actor: string | null;
+}
+
+export function normalizeModel(input: ModelInput): ModelRow {
+  checkObject(input, 'model');
+  const curves = canonicalObjectArray(input.curves, 'model.curves');
+  return {
+    name: checkName(input.name, 'model.name'),
+    path: checkAbsolutePath(input.path, 'model.path'),
+    dataset: input.dataset === null ? null : checkName(input.dataset, 'model.dataset'),
+    network: checkName(input.network, 'model.network'),
+    status: checkModelStatus(input.status, 'model.status'),
+    config: canonicalObject(input.config, 'model.config'),
+    epochs: checkInteger(input.epochs, 'model.epochs', 0, MAX_COUNT),
+    bestValAccuracy: fractionOrNull(input.bestValAccuracy, 'model.bestValAccuracy'),
+    curves: curves.text,
+    curvesLength: curves.length,
+    metrics: objectOrNull(input.metrics, 'model.metrics'),
+    error: textOrNull(input.error, 'model.error'),
+    actor: optionalName(input.actor, 'model.actor'),
+  };
+}
+
+/** A model patch as the database receives it: undefined = keep, null = clear. */
+export interface ModelPatchRow {
+  status?: ModelStatus;
+  epochs?: number;
+  bestValAccuracy?: number | null;
+  curves?: string;
+  curvesLength?: number;
+  metrics?: string | null;
+  error?: string | null;
+}
+
+export function normalizeModelPatch(patch: ModelPatch): ModelPatchRow {
+  checkObject(patch, 'patch');
+  const curves = patch.curves === undefined ? undefined : canonicalObjectArray(patch.curves, 'patch.curves');
+  return {
+    status: patch.status === undefined ? undefined : checkModelStatus(patch.status, 'patch.status'),
+    epochs: patch.epochs === undefined ? undefined : checkInteger(patch.epochs, 'patch.epochs', 0, MAX_COUNT),
+    bestValAccuracy:
+      patch.bestValAccuracy === undefined
+        ? undefined
+        : fractionOrNull(patch.bestValAccuracy, 'patch.bestValAccuracy'),
+    curves: curves?.text,
+    curvesLength: curves?.length,
+    metrics: patch.metrics === undefined ? undefined : objectOrNull(patch.metrics, 'patch.metrics'),
+    error: patch.error === undefined ? undefined : textOrNull(patch.error, 'patch.error'),
   };
 }

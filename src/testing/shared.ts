@@ -1,18 +1,9 @@
 /** Test helpers: where ../shared is, and skipping with a visible reason when it is absent. */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../util/paths.js';
 
-/** The repository root (the folder holding package.json), found from this file. */
-export const REPO_ROOT = ((): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + import.meta.url);
-    dir = up;
-  }
-  return dir;
-})();
+export { REPO_ROOT };
 
 /** ../shared beside the repository (CAMPRINT_SHARED overrides). */
 export const SHARED_DIR = process.env.CAMPRINT_SHARED ?? join(REPO_ROOT, '..', 'shared');
