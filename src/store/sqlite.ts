@@ -367,7 +367,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     db = new Database(file, { timeout: options.busyTimeoutMs });
     db.pragma(`busy_timeout = ${Math.round(options.busyTimeoutMs)}`);
     refuseForeign(db, file); // before WAL mode, which would change the file
-    const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+    const mode = switchToWal(db, options.busyTimeoutMs);
     if (mode !== 'wal') {
       throw new InputError(`${file}: cannot switch the database to WAL mode (it stays in ${mode} mode)`);
     }
@@ -386,6 +386,26 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }
     }
     throw err;
+  }
+}
+
+/**
+ * Sets WAL mode, retrying while another process holds the lock. Changing the journal mode needs
+ * an exclusive lock, and SQLite answers SQLITE_BUSY at once, without the busy handler, when two
+ * connections would otherwise deadlock escalating their locks (several processes opening a new
+ * database together): so the wait is done here, with jitter, up to the busy timeout.
+ */
+function switchToWal(db: Database.Database, timeoutMs: number): string {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return db.pragma('journal_mode = WAL', { simple: true }) as string;
+    } catch (err) {
+      if (!(err instanceof Database.SqliteError) || err.code !== 'SQLITE_BUSY' || Date.now() >= deadline)
+        throw err;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
   }
 }
 
