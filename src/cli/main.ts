@@ -13,6 +13,8 @@ import { registerFingerprint } from './commands/fingerprint.js';
 import { registerMatch } from './commands/match.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDataset } from './commands/dataset.js';
+import { registerDl } from './commands/dl.js';
 
 let context: Context | undefined;
 const program = new Command('camprint')
@@ -34,6 +36,8 @@ for (const register of [
   registerMatch,
   registerSimulate,
   registerDemo,
+  registerDataset,
+  registerDl,
 ]) {
   register(program, ctx);
 }
@@ -47,7 +51,8 @@ function applyExitOverride(cmd: Command): void {
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);
-    return 0;
+    // A command may set its own status (train stopped by Ctrl-C: 130).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are not errors; commander already printed its message.

@@ -7,6 +7,8 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type {
   ChannelTask,
+  CropsResult,
+  CropsTask,
   FinishTask,
   InputFailure,
   ResidualResult,
@@ -17,7 +19,7 @@ import type {
 } from './worker.js';
 import { InputError } from '../util/errors.js';
 
-export type { ResidualResult, SumsResult, CropSums, ImageMeta } from './worker.js';
+export type { ResidualResult, SumsResult, CropSums, ImageMeta, CropsResult } from './worker.js';
 export { imageMeta } from './worker.js';
 export { centreCrop, cropArray } from './worker.js';
 
@@ -58,6 +60,14 @@ export function runFinish(task: Omit<FinishTask, 'kind'>): Promise<Float32Array>
 /** Runs a decode+residual task on the pool. Bad input rejects with InputError. */
 export function runResidual(task: Omit<ResidualTask, 'kind'>): Promise<ResidualResult> {
   return runTask({ ...task, kind: 'residual' });
+}
+
+/**
+ * Decodes one photo and cuts its data-set crops (float16) on the pool; the crops are moved back.
+ * Bad input (unreadable, corrupt, smaller than the crop) rejects with InputError.
+ */
+export function runCrops(task: Omit<CropsTask, 'kind'>): Promise<CropsResult> {
+  return runTask({ ...task, kind: 'crops' });
 }
 
 /**

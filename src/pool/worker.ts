@@ -16,6 +16,14 @@ import {
   channel,
   type ResidualOptions,
 } from '../prnu/index.js';
+import {
+  cropOffsets,
+  inputOf,
+  photoSeed,
+  storedCrops,
+  type InputKind,
+  type Offset,
+} from '../dl/dataset/input.js';
 
 export interface ResidualTask {
   kind: 'residual';
@@ -103,7 +111,36 @@ export interface FinishTask {
   wienerSigma: number;
 }
 
-export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask;
+/**
+ * One photo of a deep-learning data set: decode, compute the network input (residual, colour
+ * residual or pixels), cut `count` random crops at even offsets seeded by (seed, the photo's
+ * SHA-256), round them to float16. Only the crops come back (moved, not copied).
+ */
+export interface CropsTask {
+  kind: 'crops';
+  file: string;
+  input: InputKind;
+  crop: number;
+  count: number;
+  /** The data set's seed; each photo's crops are drawn from photoSeed(seed, sha256). */
+  seed: number;
+  options: ResidualOptions;
+  maxPixels?: number;
+}
+
+export interface CropsResult extends ImageMeta {
+  /** (count, channels, crop, crop) float16 bits, channel-first. */
+  x: Uint16Array;
+  count: number;
+  channels: number;
+  offsets: Offset[];
+  /** Per channel, over the stored values: count · crop² values, their mean and Σ(v − mean)². */
+  n: number;
+  mean: number[];
+  m2: number[];
+}
+
+export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask | CropsTask;
 
 /** Top-left corner of the centred (side × side) crop of an (h, w) image, and its actual size. */
 export function centreCrop(
@@ -162,6 +199,8 @@ async function runTask(task: Task): Promise<unknown> {
       return runSumsTask(task);
     case 'residual':
       return runResidualTask(task);
+    case 'crops':
+      return runCropsTask(task);
     case 'channel': {
       const { rgb, height, width, options } = task;
       const plane = noiseExtractPlane(
@@ -230,4 +269,29 @@ async function runSumsTask(task: SumsTask): Promise<unknown> {
   }
   const result: SumsResult = { rpSum: acc.rpSum, nn: acc.nn, count: acc.count, sources, crops };
   return movable(result, [acc.rpSum.buffer, acc.nn.buffer] as ArrayBuffer[]);
+}
+
+async function runCropsTask(task: CropsTask): Promise<unknown> {
+  await initFft();
+  const img = await decodeImage(task.file, { maxPixels: task.maxPixels });
+  const { width, height } = img;
+  if (width < task.crop || height < task.crop) {
+    throw new InputError(
+      `${task.file}: image ${width}×${height} is smaller than the ${task.crop}×${task.crop} crop`,
+    );
+  }
+  const { data, channels } = inputOf(img.rgb, height, width, task.input, task.options);
+  const offsets = cropOffsets(height, width, task.crop, task.count, photoSeed(task.seed, img.sha256));
+  const { x, n, mean, m2 } = storedCrops(data, channels, height, width, task.crop, offsets);
+  const result: CropsResult = {
+    ...imageMeta(task.file, img),
+    x,
+    count: offsets.length,
+    channels,
+    offsets,
+    n,
+    mean,
+    m2,
+  };
+  return movable(result, [x.buffer as ArrayBuffer]);
 }

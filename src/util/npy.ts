@@ -1,28 +1,47 @@
 /**
- * NumPy .npy (format 1.0/2.0) reading and writing for float32, float16 and uint8 arrays in C order.
- * The file format: magic "\x93NUMPY", version, header length, a Python-dict header, raw data.
+ * NumPy .npy (format 1.0/2.0) reading and writing for float32, float16, float64, uint8, int16 and
+ * int32 arrays in C order, little-endian. The file format: magic "\x93NUMPY", version, header
+ * length, a Python-dict header, raw data. Half floats (<f2) are held as their raw bits in a
+ * Uint16Array; `floatToHalf` / `halfToFloat` convert (IEEE 754 binary16, round to nearest even).
  */
-import { readFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
 import { InputError } from './errors.js';
-import { writeChunksAtomic } from './atomic.js';
+import { tempPathFor, writeChunksAtomic } from './atomic.js';
 
-export type NpyDtype = '<f4' | '<f2' | '|u1' | '<f8';
+export type NpyDtype = '<f4' | '<f2' | '|u1' | '<f8' | '<i2' | '<i4';
 export interface NpyArray {
   dtype: NpyDtype;
   shape: number[];
-  /** Float32Array for <f4, Uint16Array (raw half floats) for <f2, Uint8Array for |u1, Float64Array for <f8. */
-  data: Float32Array | Uint16Array | Uint8Array | Float64Array;
+  /**
+   * Float32Array for <f4, Uint16Array (raw half floats) for <f2, Uint8Array for |u1, Float64Array
+   * for <f8, Int16Array for <i2, Int32Array for <i4.
+   */
+  data: Float32Array | Uint16Array | Uint8Array | Float64Array | Int16Array | Int32Array;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-const BYTES: Record<NpyDtype, number> = { '<f4': 4, '<f2': 2, '|u1': 1, '<f8': 8 };
+const BYTES: Record<NpyDtype, number> = { '<f4': 4, '<f2': 2, '|u1': 1, '<f8': 8, '<i2': 2, '<i4': 4 };
 
-/** The header bytes (magic … padded dict) for an array of this dtype and shape. */
-export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Uint8Array {
+/**
+ * The header bytes (magic … padded dict) for an array of this dtype and shape: a multiple of 64
+ * bytes, and at least `minLength` (so that a header written before the row count is known can
+ * be rewritten in place with the final shape).
+ */
+export function npyHeader(dtype: NpyDtype, shape: readonly number[], minLength = 0): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const pre = 10;
-  const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
+  const total = Math.ceil(Math.max(pre + dict.length + 1, minLength) / 64) * 64;
   dict = dict.padEnd(total - pre - 1, ' ') + '\n';
   const out = new Uint8Array(total);
   out.set(MAGIC, 0);
@@ -54,6 +73,104 @@ export async function writeNpyFloat32(
   await writeChunksAtomic(path, [header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]);
 }
 
+/** Writes any supported array atomically as .npy (temporary file, fsync'd, renamed). */
+export async function writeNpy(path: string, arr: NpyArray): Promise<void> {
+  const count = arr.shape.reduce((a, b) => a * b, 1);
+  if (count !== arr.data.length)
+    throw new RangeError(
+      `shape (${arr.shape.join(', ')}) holds ${count} values but the data has ${arr.data.length}`,
+    );
+  if (arr.data.BYTES_PER_ELEMENT !== BYTES[arr.dtype])
+    throw new RangeError(
+      `dtype ${arr.dtype} needs ${BYTES[arr.dtype]}-byte elements, not ${arr.data.BYTES_PER_ELEMENT}`,
+    );
+  const header = npyHeader(arr.dtype, arr.shape);
+  await writeChunksAtomic(path, [
+    header,
+    new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength),
+  ]);
+}
+
+/**
+ * A .npy file written row block by row block, for arrays too large to hold in memory (shape
+ * (rows, ...rowShape), the row count known only at the end). Data goes to a temporary sibling
+ * file behind a header sized for `maxRows`; `close()` writes the final header in place, fsyncs
+ * and renames, so the target appears complete or not at all. `discard()` removes the temporary.
+ */
+export class NpyRowWriter {
+  private fd: number | undefined;
+  private readonly tmp: string;
+  private readonly headerLength: number;
+  private readonly rowLength: number;
+  private position: number;
+  rows = 0;
+
+  constructor(
+    readonly path: string,
+    readonly dtype: NpyDtype,
+    readonly rowShape: readonly number[],
+    maxRows: number,
+  ) {
+    this.rowLength = rowShape.reduce((a, b) => a * b, 1);
+    this.headerLength = npyHeader(dtype, [maxRows, ...rowShape]).length;
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = tempPathFor(path);
+    this.fd = openSync(this.tmp, 'w');
+    // Placeholder header (rewritten by close), so the data starts at its final offset.
+    writeSync(this.fd, npyHeader(dtype, [0, ...rowShape], this.headerLength));
+    this.position = this.headerLength;
+  }
+
+  /** Appends whole rows (`data.length` must be a multiple of the row length). */
+  append(data: NpyArray['data']): void {
+    if (this.fd === undefined) throw new Error(`${this.path}: writer already closed`);
+    if (data.BYTES_PER_ELEMENT !== BYTES[this.dtype] || data.length % this.rowLength !== 0)
+      throw new RangeError(
+        `${this.path}: ${data.length} values are not whole rows of ${this.rowLength} ${this.dtype}`,
+      );
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let done = 0;
+    while (done < bytes.length) {
+      done += writeSync(this.fd, bytes, done, bytes.length - done, this.position + done);
+    }
+    this.position += bytes.length;
+    this.rows += data.length / this.rowLength;
+  }
+
+  /** Writes the final header, syncs and renames the file into place. */
+  close(): void {
+    if (this.fd === undefined) throw new Error(`${this.path}: writer already closed`);
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      const header = npyHeader(this.dtype, [this.rows, ...this.rowShape], this.headerLength);
+      if (header.length !== this.headerLength)
+        throw new RangeError(`${this.path}: ${this.rows} rows exceed the header's reserved size`);
+      writeSync(fd, header, 0, header.length, 0);
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+      rmSync(this.tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Abandons the file: closes and removes the temporary. */
+  discard(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
 /** Parses a .npy file's bytes; `name` is used in error messages. */
 export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   if (bytes.length < 12 || MAGIC.some((b, i) => bytes[i] !== b)) {
@@ -72,7 +189,9 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new InputError(`${name}: unreadable .npy header`);
   if (!(descr in BYTES))
-    throw new InputError(`${name}: unsupported .npy dtype ${descr} (expected <f4, <f2, <f8 or |u1)`);
+    throw new InputError(
+      `${name}: unsupported .npy dtype ${descr} (expected <f4, <f2, <f8, |u1, <i2 or <i4)`,
+    );
   const dtype = descr as NpyDtype;
   const shape = shapeText
     .split(',')
@@ -89,14 +208,7 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   // Uint8Array.prototype.slice copies (Buffer#slice would return a view into a shared pool).
   const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + need);
   const buf = copy.buffer;
-  const data =
-    dtype === '<f4'
-      ? new Float32Array(buf, 0, count)
-      : dtype === '<f2'
-        ? new Uint16Array(buf, 0, count)
-        : dtype === '<f8'
-          ? new Float64Array(buf, 0, count)
-          : new Uint8Array(buf, 0, count);
+  const data = VIEW[dtype](buf, count);
   if (fortran === 'True') {
     if (shape.length > 2)
       throw new InputError(`${name}: Fortran-order .npy arrays of more than 2 dimensions are not supported`);
@@ -104,6 +216,15 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   }
   return { dtype, shape, data };
 }
+
+const VIEW: Record<NpyDtype, (buf: ArrayBuffer, n: number) => NpyArray['data']> = {
+  '<f4': (b, n) => new Float32Array(b, 0, n),
+  '<f2': (b, n) => new Uint16Array(b, 0, n),
+  '<f8': (b, n) => new Float64Array(b, 0, n),
+  '|u1': (b, n) => new Uint8Array(b, 0, n),
+  '<i2': (b, n) => new Int16Array(b, 0, n),
+  '<i4': (b, n) => new Int32Array(b, 0, n),
+};
 
 /** Column-major (rows, cols) data → row-major copy. */
 function transposeToC<T extends NpyArray['data']>(data: T, rows: number, cols: number): T {
@@ -123,17 +244,11 @@ export function readNpy(path: string): NpyArray {
   return decodeNpy(bytes, path);
 }
 
-/** Converts any float .npy array to Float32Array. */
+/** Converts any .npy array to Float32Array (half floats decoded, integers converted). */
 export function npyToFloat32(arr: NpyArray): Float32Array {
   if (arr.data instanceof Float32Array) return arr.data;
-  if (arr.data instanceof Float64Array) return Float32Array.from(arr.data);
-  if (arr.dtype === '<f2') {
-    const src = arr.data as Uint16Array;
-    const out = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]);
-    return out;
-  }
-  return Float32Array.from(arr.data as Uint8Array);
+  if (arr.dtype === '<f2') return halfsToFloat32(arr.data as Uint16Array);
+  return Float32Array.from(arr.data);
 }
 
 /** IEEE 754 binary16 → number. */
@@ -144,4 +259,56 @@ export function halfToFloat(h: number): number {
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+let halfTable: Float32Array | undefined;
+
+/** Half-float bits → float32, for a whole array (a 65536-entry table, built on first use). */
+export function halfsToFloat32(src: Uint16Array, out = new Float32Array(src.length)): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  const t = halfTable;
+  for (let i = 0; i < src.length; i++) out[i] = t[src[i]];
+  return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * number → IEEE 754 binary16 bits, rounded to nearest (ties to even) from the float32 value, as
+ * numpy's `astype(float16)`: overflow gives ±Infinity, tiny values subnormals or ±0, NaN stays NaN.
+ */
+export function floatToHalf(v: number): number {
+  f32[0] = v;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 112; // the half exponent field (bias 15 instead of 127)
+  if (e >= 31) return sign | 0x7c00;
+  if (e >= 1) {
+    // Normal: keep 10 of the 23 mantissa bits; a carry out of the mantissa bumps the exponent
+    // (and 0x7bff + 1 = 0x7c00 is Infinity), as it should.
+    const h = sign | (e << 10) | (mant >>> 13);
+    const rest = mant & 0x1fff;
+    return rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h;
+  }
+  // Subnormal half: value = full · 2^(exp − 150) = m · 2^−24, so m = full >> (14 − e).
+  const shift = 14 - e;
+  if (shift > 24) return sign;
+  const full = mant | 0x800000;
+  const m = full >>> shift;
+  const rest = full & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  return sign | (rest > halfway || (rest === halfway && m & 1) ? m + 1 : m);
+}
+
+/** float32 array → half-float bits (round to nearest even), into `out` when given. */
+export function float32ToHalfs(src: Float32Array, out = new Uint16Array(src.length)): Uint16Array {
+  for (let i = 0; i < src.length; i++) out[i] = floatToHalf(src[i]);
+  return out;
 }

@@ -73,7 +73,8 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
         throw new InputError(
           `${file}: expected a 2-D array (height, width), got shape (${arr.shape.join(', ')})`,
         );
-      if (arr.dtype === '|u1') throw new InputError(`${file}: expected float32 or float64 data, got uint8`);
+      if (arr.dtype !== '<f4' && arr.dtype !== '<f8' && arr.dtype !== '<f2')
+        throw new InputError(`${file}: expected float data (float16/32/64), got ${arr.dtype}`);
       const [height, width] = arr.shape;
       if (height < 16 || width < 16)
         throw new InputError(`${file}: fingerprint ${width}×${height} is too small (16×16 at least)`);

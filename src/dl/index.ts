@@ -1,0 +1,11 @@
+/**
+ * dl/: the deep-learning workbench — data sets of noise patterns (dataset/), the PyTorch engine's
+ * client (engine.ts, train.ts), ONNX inference in TypeScript (model.ts, evaluate.ts, classify.ts)
+ * and plots (plots.ts). Formats: docs/dl-format.md.
+ */
+export { checkEngine, runEngine, pythonPath, type EngineEvent, type EngineRun } from './engine.js';
+export { startTraining, writePlots, type TrainOptions, type TrainResult } from './train.js';
+export { loadModel, predictCrops, topK, type LoadedModel, type ModelInfo } from './model.js';
+export { evaluate, checkCompatible, type Evaluation, type Split } from './evaluate.js';
+export { classifyFile, type Classification, type ClassifyOptions } from './classify.js';
+export { renderSvg, svgToPng, curvesSpec, confusionSpec, type EpochPoint } from './plots.js';
