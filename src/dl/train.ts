@@ -77,17 +77,7 @@ export function startTraining(opts: TrainOptions): { run: EngineRun; result: Pro
     ['--config', configPath, ...(opts.resume ? ['--resume'] : [])],
     (e) => {
       if (e.event === 'epoch') {
-        const p = e as unknown as EpochPoint;
-        const i = curves.findIndex((c) => c.epoch === p.epoch);
-        if (i >= 0) curves.splice(i);
-        curves.push({
-          epoch: p.epoch,
-          loss: p.loss,
-          accuracy: p.accuracy,
-          valLoss: p.valLoss,
-          valAccuracy: p.valAccuracy,
-          ...pick(e),
-        });
+        const p = addEpoch(curves, e);
         if (typeof p.valAccuracy === 'number') best = Math.max(best ?? 0, p.valAccuracy);
         if (store)
           queue(() =>
@@ -141,6 +131,26 @@ function pick(e: EngineEvent): Record<string, number> {
   return out;
 }
 
+/**
+ * Appends an epoch event to the curves; an epoch seen again (a resumed run repeating an epoch
+ * whose checkpoint was not written) replaces it and everything after it.
+ */
+function addEpoch(curves: EpochPoint[], e: EngineEvent): EpochPoint {
+  const p = e as unknown as EpochPoint;
+  const i = curves.findIndex((c) => c.epoch === p.epoch);
+  if (i >= 0) curves.splice(i);
+  const point = {
+    epoch: p.epoch,
+    loss: p.loss,
+    accuracy: p.accuracy,
+    valLoss: p.valLoss,
+    valAccuracy: p.valAccuracy,
+    ...pick(e),
+  };
+  curves.push(point);
+  return point;
+}
+
 /** Epoch events already in `<out>/events.jsonl` (a resumed run continues the curves). */
 function previousCurves(out: string): EpochPoint[] {
   const file = join(out, 'events.jsonl');
@@ -149,19 +159,7 @@ function previousCurves(out: string): EpochPoint[] {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     try {
       const e = JSON.parse(line) as EngineEvent;
-      if (e.event === 'epoch') {
-        const p = e as unknown as EpochPoint;
-        const i = points.findIndex((c) => c.epoch === p.epoch);
-        if (i >= 0) points.splice(i);
-        points.push({
-          epoch: p.epoch,
-          loss: p.loss,
-          accuracy: p.accuracy,
-          valLoss: p.valLoss,
-          valAccuracy: p.valAccuracy,
-          ...pick(e),
-        });
-      }
+      if (e.event === 'epoch') addEpoch(points, e);
     } catch {
       // a torn last line after a kill: ignore it
     }
