@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { decodeImage } from '../image/index.js';
 import { readNpy, npyToFloat32 } from '../util/npy.js';
 import { sharedPath, skipWithoutShared } from '../testing/shared.js';
+import { correlation } from '../testing/numeric.js';
 import {
   initFft,
   fft2,
@@ -22,28 +23,6 @@ import {
 } from './index.js';
 
 await initFft();
-
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0,
-    mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let sab = 0,
-    saa = 0,
-    sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] - ma,
-      y = b[i] - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

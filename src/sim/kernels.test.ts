@@ -10,6 +10,7 @@ import { naturalScene, valueNoise } from './scene.js';
 import { exposeSensor, plantDefects, prnuPattern } from './sensor.js';
 import { gaussianKernel, unsharpMask } from './sharpen.js';
 import { inverseTone, toneValue } from './tone.js';
+import { correlation } from '../testing/numeric.js';
 
 function constantPlanes(n: number, rgb: [number, number, number]): RgbPlanes {
   return [
@@ -17,26 +18,6 @@ function constantPlanes(n: number, rgb: [number, number, number]): RgbPlanes {
     new Float32Array(n).fill(rgb[1]),
     new Float32Array(n).fill(rgb[2]),
   ];
-}
-
-function correlation(a: Float32Array, b: Float32Array): number {
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 describe('sim/prng', () => {

@@ -14,6 +14,7 @@ import {
   type SimulateOptions,
   type SimulationManifest,
 } from './index.js';
+import { correlation } from '../testing/numeric.js';
 
 const root = mkdtempSync(join(tmpdir(), 'camprint-sim-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -119,26 +120,6 @@ function highPass(x: Float32Array, w: number, h: number): Float32Array {
     }
   }
   return out;
-}
-
-function correlation(a: Float32Array, b: Float32Array): number {
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 describe('sim/simulate', () => {
