@@ -40,7 +40,11 @@ export function registerDl(program: Command, ctx: () => Context): void {
     .option('--policy <name>', `learning-rate policy: ${POLICIES.join('|')}`, 'cosine')
     .option('--weight-decay <w>', 'weight decay', '0.0005')
     .option('--seed <s>', 'random seed', '1')
-    .option('--checkpoint-every <n>', 'epochs between kept checkpoints (last.pt is rewritten every epoch)', '5')
+    .option(
+      '--checkpoint-every <n>',
+      'epochs between kept checkpoints (last.pt is rewritten every epoch)',
+      '5',
+    )
     .option('--name <name>', 'name in the store (default: the model folder name)')
     .option('--set <key=value...>', 'any other engine setting (engine/config.py)')
     .option('--resume', 'continue an interrupted training from its last checkpoint')
