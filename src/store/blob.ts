@@ -37,3 +37,32 @@ export function bytesToFloat32(bytes: Uint8Array, count: number, name: string): 
   if (!LITTLE_ENDIAN) Buffer.from(out.buffer).swap32();
   return out;
 }
+
+/**
+ * A fingerprint digest as one blob: k uint32 indices then k float32 values, both little-endian.
+ * The caller has checked the digest (checkDigest in validate.ts).
+ */
+export function digestToBytes(indices: Uint32Array, values: Float32Array): Buffer {
+  const out = Buffer.alloc(indices.length * 8);
+  for (let i = 0; i < indices.length; i++) out.writeUInt32LE(indices[i], i * 4);
+  out.set(float32ToBytes(values), indices.length * 4);
+  return out;
+}
+
+/** The digest a blob holds (new arrays); `name` says whose, for the error when the blob is torn. */
+export function bytesToDigest(
+  bytes: Uint8Array,
+  name: string,
+): { indices: Uint32Array; values: Float32Array } {
+  if (bytes.byteLength % 8 !== 0) {
+    throw new InputError(
+      `${name}: stored digest has ${bytes.byteLength} bytes, not a multiple of 8; the database is corrupt`,
+    );
+  }
+  const k = bytes.byteLength / 8;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const indices = new Uint32Array(k);
+  for (let i = 0; i < k; i++) indices[i] = buf.readUInt32LE(i * 4);
+  const values = bytesToFloat32(buf.subarray(k * 4), k, name);
+  return { indices, values };
+}

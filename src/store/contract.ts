@@ -170,6 +170,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           quality: { meanPce: 1234.5, energy: 0.25, used: 25 },
           params: { sigma: 5, wavelet: 'db4' },
           dataSha256: record.dataSha256,
+          digestSize: 0,
           createdAt: record.createdAt,
         });
         assert.match(record.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -247,6 +248,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
             'camera',
             'createdAt',
             'dataSha256',
+            'digestSize',
             'height',
             'images',
             'params',
@@ -254,6 +256,74 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
             'width',
           ]);
         }
+      }));
+
+    test('a digest is stored with its fingerprint, scanned in batches, and follows replacement', () =>
+      withStore(async (store, fx) => {
+        const digest = (k: number, seed: number) => ({
+          indices: Uint32Array.from({ length: k }, (_, i) => i * 2 + (seed % 2)),
+          values: Float32Array.from({ length: k }, (_, i) => Math.fround(Math.cos(seed + i) * 0.02)),
+        });
+        // 8×6 fingerprints (contract-data): indices up to 47.
+        for (let i = 0; i < 5; i++) {
+          await store.putFingerprint(
+            fingerprintInput(`d${i}`, i, i < 3 ? { digest: digest(10 + i, i) } : {}),
+          );
+        }
+        await store.putFingerprint(
+          fingerprintInput('big', 9, { width: 12, height: 4, digest: digest(4, 9) }),
+        );
+        assert.equal((await store.getFingerprintRecord('d1'))?.digestSize, 11);
+        assert.equal((await store.getFingerprintRecord('d4'))?.digestSize, 0);
+
+        const batches: string[][] = [];
+        const seen = new Map<string, { indices: Uint32Array; values: Float32Array }>();
+        for await (const batch of store.scanDigests({ batchSize: 2 })) {
+          batches.push(batch.map((e) => e.camera));
+          for (const e of batch) seen.set(e.camera, e.digest);
+        }
+        // Stored order, fingerprints without a digest skipped, at most two per batch.
+        assert.deepEqual(batches, [
+          ['d0', 'd1'],
+          ['d2', 'big'],
+        ]);
+        assert.deepEqual(seen.get('d2'), digest(12, 2));
+        const sized = [];
+        for await (const batch of store.scanDigests({ width: 12, height: 4 })) sized.push(...batch);
+        assert.deepEqual(
+          sized.map((e) => [e.camera, e.width, e.height, e.dataSha256]),
+          [['big', 12, 4, (await store.getFingerprintRecord('big'))?.dataSha256]],
+        );
+
+        // A digest added later, for the current data only; no audit entry (derived data).
+        const d4 = (await store.getFingerprintRecord('d4'))!;
+        const auditBefore = (await store.listAudit()).length;
+        await store.putDigest('d4', d4.dataSha256, digest(3, 4));
+        assert.equal((await store.getFingerprintRecord('d4'))?.digestSize, 3);
+        assert.equal((await store.listAudit()).length, auditBefore);
+        await assert.rejects(store.putDigest('d4', 'a'.repeat(64), digest(3, 4)), InputError);
+        await assert.rejects(store.putDigest('nobody', d4.dataSha256, digest(3, 4)), InputError);
+        await assert.rejects(store.putDigest('d4', d4.dataSha256, digest(100, 4)), InputError); // index ≥ 48
+        const unsorted = { indices: Uint32Array.of(3, 1), values: Float32Array.of(1, 2) };
+        await assert.rejects(store.putDigest('d4', d4.dataSha256, unsorted), InputError);
+        await assert.rejects(
+          store.putFingerprint(
+            fingerprintInput('bad', 1, {
+              digest: { indices: Uint32Array.of(1), values: Float32Array.of(NaN) },
+            }),
+          ),
+          InputError,
+        );
+        assert.equal(await store.getFingerprintRecord('bad'), undefined);
+
+        // Replacing a fingerprint without a digest drops the old one; deleting drops it from scans.
+        await store.putFingerprint(fingerprintInput('d0', 20));
+        assert.equal((await store.getFingerprintRecord('d0'))?.digestSize, 0);
+        await store.deleteFingerprint('d1');
+        const left = [];
+        for await (const batch of store.scanDigests()) left.push(...batch.map((e) => e.camera));
+        assert.deepEqual(left, ['d2', 'd4', 'big']);
+        assert.equal(await count(fx, 'fingerprints'), 5);
       }));
 
     test('deleteFingerprint removes the fingerprint and its source links, keeps the camera, and audits it', () =>

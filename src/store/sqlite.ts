@@ -21,7 +21,7 @@
 import Database from 'better-sqlite3';
 import { InputError } from '../util/errors.js';
 import { GENESIS_HASH, auditHash, verifyChain, type StoredAuditRow } from './audit.js';
-import { bytesToFloat32 } from './blob.js';
+import { bytesToDigest, bytesToFloat32 } from './blob.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import {
   checkMigrationList,
@@ -38,6 +38,9 @@ import type {
   CameraRecord,
   DatasetInput,
   DatasetRecord,
+  DigestEntry,
+  DigestScanOptions,
+  FingerprintDigest,
   FingerprintRecord,
   ImageInput,
   ImageRecord,
@@ -61,6 +64,7 @@ import type {
   StoredFingerprint,
 } from './types.js';
 import {
+  checkDigest,
   checkInteger,
   checkLimit,
   checkName,
@@ -68,6 +72,7 @@ import {
   isoNow,
   normalizeAudit,
   normalizeDataset,
+  normalizeDigestScan,
   normalizeFingerprint,
   normalizeImage,
   normalizeJobFilter,
@@ -105,6 +110,7 @@ interface FingerprintRowDb {
   quality: string;
   params: string;
   data_sha256: string;
+  digest_size: number;
   created_at: string;
 }
 interface ImageRowDb {
@@ -193,8 +199,9 @@ interface AuditRowDb {
   hash: string;
 }
 
+// length() of a blob reads its size from the record header, not its overflow pages.
 const FINGERPRINT_COLUMNS = `c.name AS camera, c.model, c.device, f.width, f.height, f.images, f.quality, f.params,
-  f.data_sha256, f.created_at`;
+  f.data_sha256, coalesce(length(f.digest), 0) / 8 AS digest_size, f.created_at`;
 const IMAGE_COLUMNS = 'i.sha256, i.path, i.width, i.height, i.format, i.orientation, i.exif, i.first_seen';
 const MATCH_COLUMNS = `m.id, i.sha256 AS image_sha256, i.path AS image_path, m.camera, m.pce, m.ncc, m.p_false_alarm,
   m.shift_y, m.shift_x, m.rotation, m.decision, m.threshold, m.params, m.created_at`;
@@ -240,6 +247,7 @@ function toFingerprintRecord(r: FingerprintRowDb): FingerprintRecord {
     quality: parseObject(r.quality, `fingerprint ${r.camera} quality`),
     params: parseObject(r.params, `fingerprint ${r.camera} params`),
     dataSha256: r.data_sha256,
+    digestSize: r.digest_size,
     createdAt: r.created_at,
   };
   if (r.model !== null) rec.model = r.model;
@@ -512,7 +520,7 @@ class SqliteStore implements Store {
       if (previous) this.sql('DELETE FROM fingerprints WHERE id = ?').run(previous.id);
       const inserted = this.sql(
         `INSERT INTO fingerprints (camera_id, width, height, images, quality, params, data, data_sha256, digest, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?) RETURNING id`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       ).get(
         camera.id,
         fp.width,
@@ -522,6 +530,7 @@ class SqliteStore implements Store {
         fp.params,
         fp.bytes,
         fp.dataSha256,
+        fp.digest,
         now,
       ) as {
         id: number;
@@ -597,6 +606,57 @@ class SqliteStore implements Store {
        WHERE c.name = ?`,
     ).all(camera) as ImageRowDb[];
     return rows.map(toImageRecord).sort((a, b) => byCodePoint(a.sha256, b.sha256));
+  }
+
+  async putDigest(camera: string, dataSha256: string, digest: FingerprintDigest): Promise<void> {
+    checkName(camera, 'camera');
+    checkSha256(dataSha256, 'dataSha256');
+    this.write(() => {
+      const row = this.sql(
+        'SELECT f.id, f.width, f.height, f.data_sha256 FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name = ?',
+      ).get(camera) as { id: number; width: number; height: number; data_sha256: string } | undefined;
+      if (row === undefined) throw new InputError(`camera ${camera}: no fingerprint to store a digest for`);
+      if (row.data_sha256 !== dataSha256) {
+        throw new InputError(
+          `camera ${camera}: the fingerprint is now ${row.data_sha256}, not ${dataSha256}; the digest was made from a replaced fingerprint`,
+        );
+      }
+      const blob = checkDigest(digest, row.width, row.height, 'digest');
+      this.sql('UPDATE fingerprints SET digest = ? WHERE id = ?').run(blob, row.id);
+    });
+  }
+
+  async *scanDigests(options: DigestScanOptions = {}): AsyncIterable<DigestEntry[]> {
+    const { batchSize, width, height } = normalizeDigestScan(options);
+    // Keyset paging by row id: each batch is its own statement, so the connection is free
+    // between batches (better-sqlite3 cannot run other statements while an iterator is open).
+    const page = this.sql(
+      `SELECT f.id, c.name AS camera, f.width, f.height, f.data_sha256, f.digest FROM fingerprints f
+         JOIN cameras c ON c.id = f.camera_id
+       WHERE f.id > ? AND f.digest IS NOT NULL AND (? IS NULL OR f.width = ?) AND (? IS NULL OR f.height = ?)
+       ORDER BY f.id LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, width, width, height, height, batchSize) as {
+        id: number;
+        camera: string;
+        width: number;
+        height: number;
+        data_sha256: string;
+        digest: Buffer;
+      }[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1].id;
+      yield rows.map((r) => ({
+        camera: r.camera,
+        width: r.width,
+        height: r.height,
+        dataSha256: r.data_sha256,
+        digest: bytesToDigest(r.digest, `fingerprint ${r.camera} digest`),
+      }));
+      if (rows.length < batchSize) return;
+    }
   }
 
   async deleteFingerprint(camera: string, options: { actor?: string } = {}): Promise<boolean> {

@@ -31,7 +31,39 @@ export interface FingerprintRecord {
   params: JsonObject;
   /** SHA-256 (hex) of the data as stored: float32 little-endian, row-major. */
   dataSha256: string;
+  /** Values in the fingerprint's search digest; 0 when it has none (search/ computes one). */
+  digestSize: number;
   createdAt: string;
+}
+
+/**
+ * A fingerprint's search digest (Goljan, Fridrich & Filler 2010): the values of the k
+ * largest-magnitude fingerprint entries and where they are. search/ makes and reads it; the store
+ * only keeps it next to the fingerprint it was made from.
+ */
+export interface FingerprintDigest {
+  /** Row-major pixel indices (y·width + x), strictly increasing, each < width·height. */
+  indices: Uint32Array;
+  /** The fingerprint's values at those indices (same length). */
+  values: Float32Array;
+}
+
+/** One fingerprint's digest as a scan returns it. */
+export interface DigestEntry {
+  camera: string;
+  width: number;
+  height: number;
+  /** SHA-256 of the fingerprint data the digest was made from. */
+  dataSha256: string;
+  digest: FingerprintDigest;
+}
+
+export interface DigestScanOptions {
+  /** Entries per batch (256 by default); memory is bounded by one batch. */
+  batchSize?: number;
+  /** Only fingerprints of this size (either orientation is the caller's business). */
+  width?: number;
+  height?: number;
 }
 
 /** A fingerprint with its pixel data: float32, row-major (height, width). */
@@ -88,6 +120,8 @@ export interface PutFingerprintInput {
   params: JsonObject;
   /** width·height float32 values, row-major (height, width). Any byteOffset. */
   data: Float32Array;
+  /** The fingerprint's search digest, stored with it when given (see FingerprintDigest). */
+  digest?: FingerprintDigest;
   /** The images the fingerprint was estimated from (duplicates are kept once). */
   sources: ImageInput[];
   /** Who did it (audit log); the store's actor when absent. */
@@ -354,6 +388,18 @@ export interface Store {
   listFingerprints(): Promise<FingerprintRecord[]>;
   /** The images the camera's current fingerprint was built from, sorted by SHA-256. */
   listFingerprintSources(camera: string): Promise<ImageRecord[]>;
+  /**
+   * Stores a digest for the camera's current fingerprint (one stored without, or a new kind of
+   * digest). Rejects with InputError when the camera has no fingerprint or its data is no longer
+   * the one `dataSha256` names (it was replaced meanwhile). No audit entry: a digest is derived data.
+   */
+  putDigest(camera: string, dataSha256: string, digest: FingerprintDigest): Promise<void>;
+  /**
+   * Every stored digest, in batches, in a stable order (fingerprints stored later come later).
+   * Fingerprints without a digest are skipped (their records say digestSize 0). Each batch is
+   * read on its own, so writes between batches are seen or not, but no entry is torn.
+   */
+  scanDigests(options?: DigestScanOptions): AsyncIterable<DigestEntry[]>;
   /** Deletes the camera's fingerprint (the camera row stays); false when there was none. */
   deleteFingerprint(camera: string, options?: { actor?: string }): Promise<boolean>;
 

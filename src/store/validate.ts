@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { InputError, expected } from '../util/errors.js';
-import { float32ToBytes } from './blob.js';
+import { digestToBytes, float32ToBytes } from './blob.js';
 import { canonicalJson, canonicalObject, sha256Hex } from './canonical.js';
 import {
   JOB_STATUSES,
   MODEL_STATUSES,
   type AuditInput,
   type DatasetInput,
+  type DigestScanOptions,
   type ImageInput,
   type JobFilter,
   type JobInput,
@@ -164,6 +165,8 @@ export interface FingerprintRow {
   /** The blob bytes (a view of the caller's array on little-endian hosts: write before yielding). */
   bytes: Buffer;
   dataSha256: string;
+  /** The digest blob (digestToBytes), null when none was given. */
+  digest: Buffer | null;
   sources: ImageRow[];
   actor: string | null;
 }
@@ -206,8 +209,57 @@ export function normalizeFingerprint(input: PutFingerprintInput): FingerprintRow
     params: canonicalObject(input.params, 'fingerprint.params'),
     bytes,
     dataSha256: sha256Hex(bytes),
+    digest:
+      input.digest === undefined ? null : checkDigest(input.digest, width, height, 'fingerprint.digest'),
     sources,
     actor: optionalName(input.actor, 'fingerprint.actor'),
+  };
+}
+
+/**
+ * Checks a fingerprint digest for a width×height fingerprint and returns its blob: 1 to
+ * width·height entries, indices strictly increasing and inside the fingerprint, values finite.
+ */
+export function checkDigest(digest: unknown, width: number, height: number, name: string): Buffer {
+  checkObject(digest, name);
+  const { indices, values } = digest as { indices: unknown; values: unknown };
+  if (!(indices instanceof Uint32Array))
+    throw new InputError(expected('a Uint32Array', `${name}.indices`, indices));
+  if (!(values instanceof Float32Array))
+    throw new InputError(expected('a Float32Array', `${name}.values`, values));
+  const k = indices.length;
+  if (k === 0 || k > width * height || values.length !== k) {
+    throw new InputError(
+      `Expected 1 to ${width * height} indices with as many values for ${name} but received ${k} indices and ${values.length} values`,
+    );
+  }
+  for (let i = 0; i < k; i++) {
+    if (indices[i] >= width * height || (i > 0 && indices[i] <= indices[i - 1])) {
+      throw new InputError(
+        `Expected strictly increasing indices below ${width * height} for ${name}.indices but index ${i} is ${indices[i]}`,
+      );
+    }
+    if (!Number.isFinite(values[i]))
+      throw new InputError(`Expected finite values for ${name}.values but value ${i} is ${values[i]}`);
+  }
+  return digestToBytes(indices, values);
+}
+
+/** Scan options with their defaults; width/height null when not filtered on. */
+export function normalizeDigestScan(options: DigestScanOptions | undefined): {
+  batchSize: number;
+  width: number | null;
+  height: number | null;
+} {
+  if (options === undefined) return { batchSize: 256, width: null, height: null };
+  checkObject(options, 'options');
+  return {
+    batchSize:
+      options.batchSize === undefined
+        ? 256
+        : checkInteger(options.batchSize, 'options.batchSize', 1, 1_000_000),
+    width: options.width === undefined ? null : checkInteger(options.width, 'options.width', 1, MAX_SIDE),
+    height: options.height === undefined ? null : checkInteger(options.height, 'options.height', 1, MAX_SIDE),
   };
 }
 
