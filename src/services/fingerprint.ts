@@ -16,6 +16,7 @@ import {
 import { runSums, threadCount, type CropSums, type ImageMeta } from '../pool/index.js';
 import { probeImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
+import { makeDigest } from '../search/digest.js';
 
 export interface BuildOptions extends ResidualOptions {
   /** Side of the centre crop used for the per-image quality figures (default 256). */
@@ -131,6 +132,7 @@ export function saveFingerprint(
     quality: { ...built.quality },
     params: built.params,
     data: built.fingerprint,
+    digest: makeDigest(built.fingerprint),
     sources: built.sources.map((s) => ({
       sha256: s.sha256,
       path: resolve(s.file),

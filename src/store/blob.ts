@@ -26,11 +26,7 @@ export function float32ToBytes(data: Float32Array): Buffer {
  * does not match.
  */
 export function bytesToFloat32(bytes: Uint8Array, count: number, name: string): Float32Array {
-  if (bytes.byteLength !== count * 4) {
-    throw new InputError(
-      `${name}: stored data has ${bytes.byteLength} bytes but ${count} float32 values need ${count * 4}; the database is corrupt`,
-    );
-  }
+  checkFloat32Length(bytes.byteLength, count, name);
   const out = new Float32Array(count);
   const outBytes = new Uint8Array(out.buffer);
   outBytes.set(bytes);
@@ -39,12 +35,25 @@ export function bytesToFloat32(bytes: Uint8Array, count: number, name: string): 
 }
 
 /**
+ * Refuses stored data of `byteLength` bytes that should hold `count` float32 values (a corrupt
+ * database), with the message bytesToFloat32 gives; for backends that read a blob in pieces.
+ */
+export function checkFloat32Length(byteLength: number, count: number, name: string): void {
+  if (byteLength !== count * 4) {
+    throw new InputError(
+      `${name}: stored data has ${byteLength} bytes but ${count} float32 values need ${count * 4}; the database is corrupt`,
+    );
+  }
+}
+
+/**
  * A fingerprint digest as one blob: k uint32 indices then k float32 values, both little-endian.
  * The caller has checked the digest (checkDigest in validate.ts).
  */
 export function digestToBytes(indices: Uint32Array, values: Float32Array): Buffer {
   const out = Buffer.alloc(indices.length * 8);
-  for (let i = 0; i < indices.length; i++) out.writeUInt32LE(indices[i], i * 4);
+  out.set(new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength));
+  if (!LITTLE_ENDIAN) out.subarray(0, indices.length * 4).swap32();
   out.set(float32ToBytes(values), indices.length * 4);
   return out;
 }
@@ -60,9 +69,9 @@ export function bytesToDigest(
     );
   }
   const k = bytes.byteLength / 8;
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const indices = new Uint32Array(k);
-  for (let i = 0; i < k; i++) indices[i] = buf.readUInt32LE(i * 4);
-  const values = bytesToFloat32(buf.subarray(k * 4), k, name);
+  new Uint8Array(indices.buffer).set(bytes.subarray(0, k * 4));
+  if (!LITTLE_ENDIAN) Buffer.from(indices.buffer).swap32();
+  const values = bytesToFloat32(bytes.subarray(k * 4), k, name);
   return { indices, values };
 }

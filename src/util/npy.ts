@@ -6,10 +6,12 @@
  */
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -171,8 +173,19 @@ export class NpyRowWriter {
   }
 }
 
-/** Parses a .npy file's bytes; `name` is used in error messages. */
-export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+/** What a .npy header says: dtype, shape, order, and where the data starts and how long it is. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  fortran: boolean;
+  /** Byte offset of the data. */
+  offset: number;
+  /** Bytes of data the shape and dtype need. */
+  need: number;
+}
+
+/** Parses the header at the start of a .npy file's bytes (the data need not follow). */
+function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (bytes.length < 12 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new InputError(`${name}: not a NumPy .npy file (bad magic)`);
   }
@@ -201,15 +214,40 @@ export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
   if (shape.some((n) => !Number.isInteger(n) || n < 0))
     throw new InputError(`${name}: bad .npy shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
-  const offset = start + headerLen;
-  const need = count * BYTES[dtype];
+  return { dtype, shape, fortran: fortran === 'True', offset: start + headerLen, need: count * BYTES[dtype] };
+}
+
+/** Reads only a .npy file's header (and checks the file is long enough for its data). */
+export function readNpyHeader(path: string): NpyHeader {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(65536 + 12);
+    const got = readSync(fd, head, 0, head.length, 0);
+    const h = parseNpyHeader(head.subarray(0, got), path);
+    const size = fstatSync(fd).size;
+    if (size - h.offset < h.need)
+      throw new InputError(`${path}: truncated .npy data (${size - h.offset} of ${h.need} bytes)`);
+    return h;
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Parses a .npy file's bytes; `name` is used in error messages. */
+export function decodeNpy(bytes: Uint8Array, name = 'array'): NpyArray {
+  const { dtype, shape, fortran, offset, need } = parseNpyHeader(bytes, name);
+  const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - offset < need)
     throw new InputError(`${name}: truncated .npy data (${bytes.length - offset} of ${need} bytes)`);
   // Uint8Array.prototype.slice copies (Buffer#slice would return a view into a shared pool).
   const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + need);
   const buf = copy.buffer;
   const data = VIEW[dtype](buf, count);
-  if (fortran === 'True') {
+  if (fortran) {
     if (shape.length > 2)
       throw new InputError(`${name}: Fortran-order .npy arrays of more than 2 dimensions are not supported`);
     if (shape.length === 2) return { dtype, shape, data: transposeToC(data, shape[0], shape[1]) };

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table, fmt } from '../context.js';
 import { buildFingerprint, saveFingerprint } from '../../services/index.js';
 import { listImages } from '../../image/index.js';
-import { readNpy, npyToFloat32, writeNpyFloat32 } from '../../util/npy.js';
-import { InputError } from '../../util/errors.js';
+import { readNpy, readNpyHeader, npyToFloat32, writeNpyFloat32 } from '../../util/npy.js';
+import { InputError, UsageError } from '../../util/errors.js';
+import { makeDigest } from '../../search/index.js';
 import { cameraName } from '../options.js';
 import { residualOptions, addResidualOptions } from './shared.js';
 
@@ -62,41 +64,75 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
     );
   });
 
-  fp.command('import <file>')
-    .description('import a fingerprint K from a float32/float64 .npy of shape (height, width)')
-    .requiredOption('--camera <name>', 'name to store the fingerprint under')
-    .action(async (file: string, o: Record<string, unknown>) => {
+  fp.command('import <files...>')
+    .description(
+      'import fingerprints K from float16/32/64 .npy files of shape (height, width) (files or folders of .npy; ' +
+        'each is named after its file unless --camera names the one file)',
+    )
+    .option('--camera <name>', 'name to store the fingerprint under (one file only)')
+    .action(async (paths: string[], o: Record<string, unknown>) => {
       const c = ctx();
-      const camera = cameraName('--camera', o.camera);
-      const arr = readNpy(file);
-      if (arr.shape.length !== 2)
-        throw new InputError(
-          `${file}: expected a 2-D array (height, width), got shape (${arr.shape.join(', ')})`,
-        );
-      if (arr.dtype !== '<f4' && arr.dtype !== '<f8' && arr.dtype !== '<f2')
-        throw new InputError(`${file}: expected float data (float16/32/64), got ${arr.dtype}`);
-      const [height, width] = arr.shape;
-      if (height < 16 || width < 16)
-        throw new InputError(`${file}: fingerprint ${width}×${height} is too small (16×16 at least)`);
-      const data = npyToFloat32(arr);
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i]))
-          throw new InputError(`${file}: value ${data[i]} at index ${i} is not finite`);
+      const files = listNpy(paths);
+      if (o.camera !== undefined && files.length !== 1)
+        throw new UsageError(`--camera names one fingerprint, but ${files.length} files were given`);
+      // Names and headers of every file are checked before anything is written.
+      const plan = files.map((file) => ({
+        file,
+        camera:
+          o.camera !== undefined
+            ? cameraName('--camera', o.camera)
+            : cameraName(`the name of ${file}`, basename(file, '.npy')),
+      }));
+      const seen = new Map<string, string>();
+      for (const { file, camera } of plan) {
+        const other = seen.get(camera);
+        if (other) throw new InputError(`${file}: camera name ${camera} is also the name of ${other}`);
+        seen.set(camera, file);
+        checkFingerprintHeader(file, readNpyHeader(file));
       }
       const store = await c.openStore();
-      await store.putFingerprint({
-        camera,
-        width,
-        height,
-        images: 0,
-        quality: { imported: file },
-        params: { method: 'imported', source: resolve(file) },
-        data,
-        sources: [],
-      });
+      const t0 = performance.now();
+      const bar = c.progress('import', plan.length);
+      const imported: { camera: string; width: number; height: number }[] = [];
+      try {
+        for (const { file, camera } of plan) {
+          const arr = readNpy(file);
+          const [height, width] = checkFingerprintHeader(file, arr);
+          const data = npyToFloat32(arr);
+          for (let i = 0; i < data.length; i++) {
+            if (!Number.isFinite(data[i]))
+              throw new InputError(
+                `${file}: value ${data[i]} at index ${i} is not finite` +
+                  (imported.length > 0
+                    ? ` (the ${imported.length} fingerprints before it were imported)`
+                    : ''),
+              );
+          }
+          await store.putFingerprint({
+            camera,
+            width,
+            height,
+            images: 0,
+            quality: { imported: file },
+            params: { method: 'imported', source: resolve(file) },
+            data,
+            digest: makeDigest(data),
+            sources: [],
+          });
+          imported.push({ camera, width, height });
+          bar.tick(imported.length, camera);
+        }
+      } finally {
+        bar.stop();
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const first = imported[0];
       c.output(
-        { camera, width, height },
-        () => `${camera}: imported ${width}×${height} fingerprint from ${file}`,
+        imported.length === 1 ? { ...first, seconds } : { imported, count: imported.length, seconds },
+        () =>
+          imported.length === 1
+            ? `${first.camera}: imported ${first.width}×${first.height} fingerprint from ${plan[0].file}`
+            : `imported ${imported.length} fingerprints in ${seconds.toFixed(1)} s`,
       );
     });
 
@@ -129,4 +165,36 @@ export function registerFingerprint(program: Command, ctx: () => Context): void 
             ]),
       );
     });
+}
+
+/** The .npy files named, folders expanded (sorted); exit 2 when there are none. */
+function listNpy(paths: string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new InputError(`${p}: no such file or folder`);
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) if (name.endsWith('.npy')) files.push(join(p, name));
+    } else files.push(p);
+  }
+  if (files.length === 0) throw new InputError(`${paths.join(', ')}: no .npy files found`);
+  return files;
+}
+
+/** (height, width) of a fingerprint array, or exit 2 naming the file and what is wrong. */
+function checkFingerprintHeader(file: string, arr: { shape: number[]; dtype: string }): [number, number] {
+  if (arr.shape.length !== 2)
+    throw new InputError(
+      `${file}: expected a 2-D array (height, width), got shape (${arr.shape.join(', ')})`,
+    );
+  if (arr.dtype !== '<f4' && arr.dtype !== '<f8' && arr.dtype !== '<f2')
+    throw new InputError(`${file}: expected float data (float16/32/64), got ${arr.dtype}`);
+  const [height, width] = arr.shape;
+  if (height < 16 || width < 16)
+    throw new InputError(`${file}: fingerprint ${width}×${height} is too small (16×16 at least)`);
+  return [height, width];
 }

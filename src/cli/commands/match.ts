@@ -10,6 +10,7 @@ import {
 } from '../../services/index.js';
 import type { Store } from '../../store/index.js';
 import { InputError, UsageError } from '../../util/errors.js';
+import { identifyFile, SEARCH_DEFAULTS } from '../../search/index.js';
 import { positiveInt } from '../options.js';
 import { addDetectOptions, addResidualOptions, detectOptions, residualOptions } from './shared.js';
 
@@ -130,48 +131,148 @@ export function registerMatch(program: Command, ctx: () => Context): void {
     addResidualOptions(
       program
         .command('identify <image>')
-        .description('which stored camera took this photo? ranked by PCE')
-        .option('--top <n>', 'how many candidates to list', '5'),
+        .description('which stored camera took this photo? digest search, then PCE on the best candidates')
+        .option('--top <n>', 'how many candidates to list', '5')
+        .option(
+          '--rerank <n>',
+          'candidates always re-tested with the full PCE detector',
+          String(SEARCH_DEFAULTS.minRerank),
+        )
+        .option(
+          '--max-rerank <n>',
+          'most candidates re-tested with the full PCE detector',
+          String(SEARCH_DEFAULTS.maxRerank),
+        )
+        .option(
+          '--exhaustive',
+          'test every stored fingerprint with the full PCE detector (slow on large stores)',
+        ),
     ),
   ).action(async (image: string, o: Record<string, unknown>) => {
     const c = ctx();
     const top = positiveInt('--top', o.top);
+    const minRerank = positiveInt('--rerank', o.rerank);
+    const maxRerank = positiveInt('--max-rerank', o.maxRerank);
+    if (maxRerank < minRerank)
+      throw new UsageError(`--max-rerank (${maxRerank}) must be at least --rerank (${minRerank})`);
     const dopts = detectOptions(o);
     const ropts = residualOptions(o);
     const store = await c.openStore();
-    const cameras = (await store.listFingerprints()).map((r) => r.camera);
-    if (cameras.length === 0) throw new InputError(`no fingerprints in the store at ${c.dataDir}`);
-    // Exhaustive: every stored fingerprint, ranked by PCE (not comparable last).
-    const report = await matchFile(image, fromStore(store, cameras), { ...dopts, ...ropts });
-    requireComparable(image, report);
-    await record(store, report, { ...dopts, ...ropts, command: 'identify' });
-    const ranked = [...report.results].sort((a, b) => (b.pce ?? -Infinity) - (a.pce ?? -Infinity));
-    const candidates = ranked.slice(0, top).map((r) => ({
-      camera: r.camera,
-      pce: r.pce,
-      match: r.match,
-      comparable: r.comparable,
-      pFalseAlarm: r.pFalseAlarm,
-      log10PFalseAlarm: r.log10PFalseAlarm,
-      shift: r.shift,
-      rotation: r.rotation,
-      ...(r.reason ? { reason: r.reason } : {}),
-    }));
+    const count = (await store.listFingerprints()).length;
+    if (count === 0) throw new InputError(`no fingerprints in the store at ${c.dataDir}`);
+    if (o.exhaustive) return identifyExhaustive(c, store, image, top, dopts, ropts);
+
+    let bar: ReturnType<Context['progress']> | undefined;
+    const report = await identifyFile(store, image, {
+      ...dopts,
+      ...ropts,
+      minRerank,
+      maxRerank,
+      onBackfill: (done, total, camera) => {
+        bar ??= c.progress('digests', total);
+        bar.tick(done, camera);
+        if (done === total) bar.stop();
+      },
+    });
+    requireComparable(image, { ...report, results: report.results, seconds: report.totalSeconds });
+    await record(
+      store,
+      { ...report, seconds: report.totalSeconds },
+      { ...dopts, ...ropts, command: 'identify', method: 'digest', minRerank, maxRerank },
+    );
+    const tested = new Set(report.results.map((r) => r.camera));
+    const candidates = [
+      ...report.results.map((r) => ({
+        camera: r.camera,
+        pce: r.pce,
+        match: r.match,
+        comparable: r.comparable,
+        pFalseAlarm: r.pFalseAlarm,
+        log10PFalseAlarm: r.log10PFalseAlarm,
+        shift: r.shift,
+        rotation: r.rotation,
+        digestScore: r.digestScore,
+        ...(r.reason ? { reason: r.reason } : {}),
+      })),
+      // Below the re-ranked ones: the next best digest scores, untested by PCE.
+      ...report.ranked
+        .filter((d) => !tested.has(d.camera))
+        .map((d) => ({ camera: d.camera, pce: null, match: false, comparable: true, digestScore: d.score })),
+    ].slice(0, top);
     const doc = {
       file: image,
       sha256: report.sha256,
       candidates,
-      searched: cameras.length,
-      seconds: report.seconds,
+      searched: report.fingerprints,
+      search: {
+        method: 'digest',
+        fingerprints: report.fingerprints,
+        scanned: report.scanned,
+        reranked: report.reranked,
+        standOut: report.standOut,
+        cropTested: report.cropTested,
+        notComparable: report.notComparable,
+        digestsMade: report.digestsMade,
+        seconds: { residual: report.residualSeconds, ...report.seconds },
+      },
+      seconds: report.totalSeconds,
     };
     c.output(doc, () =>
       [
-        `${image}: ${cameras.length} fingerprints searched in ${report.seconds.toFixed(2)} s`,
+        `${image}: ${report.fingerprints} fingerprints, ${report.scanned} digests scored in ${report.seconds.scan.toFixed(2)} s, ` +
+          `${report.reranked + report.cropTested} tested by PCE in ${report.seconds.rerank.toFixed(2)} s (total ${report.totalSeconds.toFixed(2)} s)`,
         table([
-          ['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'],
-          ...ranked.slice(0, top).map(resultRow),
+          ['camera', 'digest z', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'],
+          ...report.results
+            .slice(0, top)
+            .map((r) => [r.digestScore === null ? '—' : r.digestScore.toFixed(1), ...resultRow(r)])
+            .map(([z, name, ...rest]) => [name, z, ...rest]),
         ]),
       ].join('\n'),
     );
   });
+}
+
+/** identify --exhaustive: every stored fingerprint through the full detector, ranked by PCE. */
+async function identifyExhaustive(
+  c: Context,
+  store: Store,
+  image: string,
+  top: number,
+  dopts: ReturnType<typeof detectOptions>,
+  ropts: ReturnType<typeof residualOptions>,
+): Promise<void> {
+  const cameras = (await store.listFingerprints()).map((r) => r.camera);
+  const report = await matchFile(image, fromStore(store, cameras), { ...dopts, ...ropts });
+  requireComparable(image, report);
+  await record(store, report, { ...dopts, ...ropts, command: 'identify', method: 'exhaustive' });
+  const ranked = [...report.results].sort((a, b) => (b.pce ?? -Infinity) - (a.pce ?? -Infinity));
+  const candidates = ranked.slice(0, top).map((r) => ({
+    camera: r.camera,
+    pce: r.pce,
+    match: r.match,
+    comparable: r.comparable,
+    pFalseAlarm: r.pFalseAlarm,
+    log10PFalseAlarm: r.log10PFalseAlarm,
+    shift: r.shift,
+    rotation: r.rotation,
+    ...(r.reason ? { reason: r.reason } : {}),
+  }));
+  const doc = {
+    file: image,
+    sha256: report.sha256,
+    candidates,
+    searched: cameras.length,
+    search: { method: 'exhaustive', fingerprints: cameras.length },
+    seconds: report.seconds,
+  };
+  c.output(doc, () =>
+    [
+      `${image}: ${cameras.length} fingerprints tested by PCE in ${report.seconds.toFixed(2)} s`,
+      table([
+        ['camera', 'PCE', 'NCC', 'P_FA', 'shift', 'rot', 'decision'],
+        ...ranked.slice(0, top).map(resultRow),
+      ]),
+    ].join('\n'),
+  );
 }

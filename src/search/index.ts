@@ -1,0 +1,16 @@
+/**
+ * search/: a fingerprint database searched at lab scale. Each fingerprint carries a digest (its
+ * largest-magnitude values, digest.ts); a query is scored against every digest (score.ts), and the
+ * best few are re-ranked by the full PCE detector (search.ts), which alone decides.
+ */
+export { DEFAULT_DIGEST_SIZE, makeDigest } from './digest.js';
+export { digestScore, normalUpperQuantile, standOutScore } from './score.js';
+export { ensureDigests } from './backfill.js';
+export {
+  searchStore,
+  SEARCH_DEFAULTS,
+  type DigestCandidate,
+  type SearchOptions,
+  type SearchReport,
+} from './search.js';
+export { identifyFile, type IdentifyReport } from './identify.js';
