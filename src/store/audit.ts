@@ -42,27 +42,35 @@ export function auditHash(prevHash: string, fields: AuditFields): string {
 }
 
 /**
- * Recomputes the chain over entries read in ascending seq order and reports the first place
- * where it does not hold.
+ * Checks a chain one entry at a time, in ascending seq order, for backends that read the log in
+ * batches: `add` each entry until it returns false (the chain breaks there), then `result()`.
  */
-export function verifyChain(rows: Iterable<StoredAuditRow>): AuditVerification {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  let entries = 0;
-  const bad = (seq: number, reason: string): AuditVerification => ({
-    ok: false,
-    entries,
-    headHash: entries > 0 ? prevHash : null,
-    firstBadSeq: seq,
-    reason,
-  });
-  for (const row of rows) {
+export class ChainVerifier {
+  private expectedSeq = 1;
+  private prevHash = GENESIS_HASH;
+  private entries = 0;
+  private failure: AuditVerification | undefined;
+
+  /** Checks the next entry; false once the chain does not hold (later entries are not looked at). */
+  add(row: StoredAuditRow): boolean {
+    if (this.failure !== undefined) return false;
+    const bad = (seq: number, reason: string): boolean => {
+      this.failure = {
+        ok: false,
+        entries: this.entries,
+        headHash: this.entries > 0 ? this.prevHash : null,
+        firstBadSeq: seq,
+        reason,
+      };
+      return false;
+    };
+    const expectedSeq = this.expectedSeq;
     if (row.seq !== expectedSeq) {
       return row.seq > expectedSeq
         ? bad(expectedSeq, `entry ${expectedSeq} is missing (the next entry is ${row.seq})`)
         : bad(row.seq, `entry ${row.seq} is out of order (expected ${expectedSeq})`);
     }
-    if (row.prevHash !== prevHash) {
+    if (row.prevHash !== this.prevHash) {
       return bad(row.seq, `entry ${row.seq} does not link to entry ${row.seq - 1} (its prev_hash differs)`);
     }
     const { details } = row;
@@ -71,16 +79,33 @@ export function verifyChain(rows: Iterable<StoredAuditRow>): AuditVerification {
     }
     let hash: string;
     try {
-      hash = auditHash(prevHash, { ...row, details });
+      hash = auditHash(this.prevHash, { ...row, details });
     } catch {
       return bad(row.seq, `entry ${row.seq} holds data that cannot be hashed`);
     }
     if (hash !== row.hash) {
       return bad(row.seq, `entry ${row.seq} was altered (its content does not match its hash)`);
     }
-    entries++;
-    prevHash = row.hash;
-    expectedSeq++;
+    this.entries++;
+    this.prevHash = row.hash;
+    this.expectedSeq++;
+    return true;
   }
-  return { ok: true, entries, headHash: entries > 0 ? prevHash : null };
+
+  /** The verdict over the entries added so far. */
+  result(): AuditVerification {
+    return (
+      this.failure ?? { ok: true, entries: this.entries, headHash: this.entries > 0 ? this.prevHash : null }
+    );
+  }
+}
+
+/**
+ * Recomputes the chain over entries read in ascending seq order and reports the first place
+ * where it does not hold.
+ */
+export function verifyChain(rows: Iterable<StoredAuditRow>): AuditVerification {
+  const verifier = new ChainVerifier();
+  for (const row of rows) if (!verifier.add(row)) break;
+  return verifier.result();
 }

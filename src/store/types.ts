@@ -370,8 +370,8 @@ export interface AuditVerification {
 }
 
 export interface StoreInfo {
-  backend: 'sqlite';
-  /** Where the data lives (a file path for SQLite). */
+  backend: 'sqlite' | 'postgres';
+  /** Where the data lives (a file path for SQLite, a URL without the password for PostgreSQL). */
   location: string;
   schemaVersion: number;
 }
