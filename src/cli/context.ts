@@ -5,6 +5,8 @@ import { openStore, defaultDataDir, type Store } from '../store/index.js';
 export interface GlobalOptions {
   json?: boolean;
   dataDir?: string;
+  /** null: the embedded store in dataDir whatever CAMPRINT_DATABASE_URL says (the demo's own store). */
+  databaseUrl?: string | null;
 }
 
 export class Context {
@@ -20,7 +22,7 @@ export class Context {
   }
 
   async openStore(): Promise<Store> {
-    this.store ??= await openStore({ dataDir: this.dataDir });
+    this.store ??= await openStore({ dataDir: this.dataDir, databaseUrl: this.global.databaseUrl });
     return this.store;
   }
 

@@ -24,7 +24,7 @@ async function makeSqliteFixture(): Promise<StoreFixture> {
     }
   }
   return {
-    options: { dataDir, actor: 'tester' },
+    options: { dataDir, actor: 'tester', databaseUrl: null },
     raw: async (sql, params = []) =>
       withDb((db) => {
         const stmt = db.prepare(sql);
