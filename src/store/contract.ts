@@ -295,6 +295,18 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           [['big', 12, 4, (await store.getFingerprintRecord('big'))?.dataSha256]],
         );
 
+        // Shards are disjoint and together hold every digest.
+        const sharded: string[] = [];
+        for (let index = 0; index < 3; index++) {
+          for await (const batch of store.scanDigests({ shard: { index, count: 3 }, batchSize: 1 })) {
+            sharded.push(...batch.map((e) => e.camera));
+          }
+        }
+        assert.deepEqual(sharded.sort(), ['big', 'd0', 'd1', 'd2']);
+        await assert.rejects(async () => {
+          for await (const _ of store.scanDigests({ shard: { index: 3, count: 3 } })) void _;
+        }, InputError);
+
         // A digest added later, for the current data only; no audit entry (derived data).
         const d4 = (await store.getFingerprintRecord('d4'))!;
         const auditBefore = (await store.listAudit()).length;

@@ -632,7 +632,7 @@ class PostgresStore implements Store {
   }
 
   async *scanDigests(options: DigestScanOptions = {}): AsyncIterable<DigestEntry[]> {
-    const { batchSize, width, height } = normalizeDigestScan(options);
+    const { batchSize, width, height, shards, shard } = normalizeDigestScan(options);
     // Keyset paging by row id: each batch is one statement, and no connection is held between batches.
     let after = 0;
     for (;;) {
@@ -647,9 +647,9 @@ class PostgresStore implements Store {
         `SELECT f.id, c.name AS camera, f.width, f.height, f.data_sha256, f.digest FROM fingerprints f
            JOIN cameras c ON c.id = f.camera_id
          WHERE f.id > $1 AND f.digest IS NOT NULL AND ($2::integer IS NULL OR f.width = $2)
-           AND ($3::integer IS NULL OR f.height = $3)
+           AND ($3::integer IS NULL OR f.height = $3) AND f.id % $5 = $6
          ORDER BY f.id LIMIT $4`,
-        [after, width, height, batchSize],
+        [after, width, height, batchSize, shards, shard],
       );
       if (rows.length === 0) return;
       after = rows[rows.length - 1].id;

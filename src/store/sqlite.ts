@@ -382,18 +382,19 @@ class SqliteStore implements Store {
   }
 
   async *scanDigests(options: DigestScanOptions = {}): AsyncIterable<DigestEntry[]> {
-    const { batchSize, width, height } = normalizeDigestScan(options);
+    const { batchSize, width, height, shards, shard } = normalizeDigestScan(options);
     // Keyset paging by row id: each batch is its own statement, so the connection is free
     // between batches (better-sqlite3 cannot run other statements while an iterator is open).
     const page = this.sql(
       `SELECT f.id, c.name AS camera, f.width, f.height, f.data_sha256, f.digest FROM fingerprints f
          JOIN cameras c ON c.id = f.camera_id
        WHERE f.id > ? AND f.digest IS NOT NULL AND (? IS NULL OR f.width = ?) AND (? IS NULL OR f.height = ?)
+         AND f.id % ? = ?
        ORDER BY f.id LIMIT ?`,
     );
     let after = 0;
     for (;;) {
-      const rows = page.all(after, width, width, height, height, batchSize) as {
+      const rows = page.all(after, width, width, height, height, shards, shard, batchSize) as {
         id: number;
         camera: string;
         width: number;

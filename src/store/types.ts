@@ -64,6 +64,11 @@ export interface DigestScanOptions {
   /** Only fingerprints of this size (either orientation is the caller's business). */
   width?: number;
   height?: number;
+  /**
+   * Only shard `index` of `count` (0 ≤ index < count): the shards of one count are disjoint and
+   * together hold every digest, so workers can each scan one (search shards).
+   */
+  shard?: { index: number; count: number };
 }
 
 /** A fingerprint with its pixel data: float32, row-major (height, width). */

@@ -250,16 +250,25 @@ export function normalizeDigestScan(options: DigestScanOptions | undefined): {
   batchSize: number;
   width: number | null;
   height: number | null;
+  /** Shard count and index; 1 and 0 when not sharded. */
+  shards: number;
+  shard: number;
 } {
-  if (options === undefined) return { batchSize: 256, width: null, height: null };
-  checkObject(options, 'options');
+  const o = options ?? {};
+  checkObject(o, 'options');
+  let shards = 1;
+  let shard = 0;
+  if (o.shard !== undefined) {
+    checkObject(o.shard, 'options.shard');
+    shards = checkInteger(o.shard.count, 'options.shard.count', 1, 1_000_000);
+    shard = checkInteger(o.shard.index, 'options.shard.index', 0, shards - 1);
+  }
   return {
-    batchSize:
-      options.batchSize === undefined
-        ? 256
-        : checkInteger(options.batchSize, 'options.batchSize', 1, 1_000_000),
-    width: options.width === undefined ? null : checkInteger(options.width, 'options.width', 1, MAX_SIDE),
-    height: options.height === undefined ? null : checkInteger(options.height, 'options.height', 1, MAX_SIDE),
+    batchSize: o.batchSize === undefined ? 256 : checkInteger(o.batchSize, 'options.batchSize', 1, 1_000_000),
+    width: o.width === undefined ? null : checkInteger(o.width, 'options.width', 1, MAX_SIDE),
+    height: o.height === undefined ? null : checkInteger(o.height, 'options.height', 1, MAX_SIDE),
+    shards,
+    shard,
   };
 }
 
