@@ -8,7 +8,13 @@ export { digestScore, normalUpperQuantile, standOutScore } from './score.js';
 export { ensureDigests } from './backfill.js';
 export {
   searchStore,
+  planSearch,
+  scanShard,
+  mergeScans,
+  rerank,
   SEARCH_DEFAULTS,
+  type SearchPlan,
+  type ShardScan,
   type DigestCandidate,
   type SearchOptions,
   type SearchReport,

@@ -18,6 +18,10 @@ import {
   digestScore,
   ensureDigests,
   identifyFile,
+  mergeScans,
+  planSearch,
+  rerank,
+  scanShard,
   normalUpperQuantile,
   searchStore,
   standOutScore,
@@ -182,6 +186,25 @@ describe('search of a store against the exhaustive detector', () => {
     }
     t.diagnostic(`${decided} of 12 photos decided by the exhaustive detector, all found by the search`);
     assert.ok(decided >= 8, `${decided} of 12 photos decided by the exhaustive detector`);
+  });
+
+  test('three shards scanned apart and merged rank exactly as one scan', async () => {
+    const q = await queryResidual(cameras[4].natural[1]);
+    const plan = await planSearch(store, q);
+    const whole = await scanShard(store, plan);
+    const shards = [];
+    for (let index = 0; index < 3; index++)
+      shards.push(await scanShard(store, plan, {}, { index, count: 3 }));
+    assert.deepEqual(
+      shards.map((s) => s.scanned).reduce((a, b) => a + b, 0),
+      whole.scanned,
+    );
+    assert.ok(shards.every((s) => s.scanned > 20));
+    const merged = mergeScans(shards);
+    assert.deepEqual(merged.ranked, whole.ranked);
+    assert.equal(merged.standing, whole.standing);
+    const report = await rerank(store, q, plan, merged);
+    assert.equal(report.results[0].camera, cameras[4].camera);
   });
 
   test('a portrait (rotated) photo is found through its rotated digest score', async () => {

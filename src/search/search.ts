@@ -53,7 +53,7 @@ export interface SearchReport {
 }
 
 /** One orientation of the query, laid out as a fingerprint of its size would be. */
-interface Orientation {
+export interface Orientation {
   h: number;
   w: number;
   residual: Float32Array;
@@ -88,16 +88,44 @@ class Best {
   }
 }
 
-/** Searches every stored fingerprint for the query's camera. Digests must exist (ensureDigests). */
-export async function searchStore(
-  store: Store,
-  q: ResidualResult,
-  options: SearchOptions = {},
-): Promise<SearchReport> {
+/** What a search of this store for this query involves: which fingerprints fit how. */
+export interface SearchPlan {
+  /** Fingerprints in the store. */
+  fingerprints: number;
+  /** The query's orientations, grouped by the fingerprint size each fits. */
+  shapes: Map<string, Orientation[]>;
+  /** Fingerprints of the query's size (in some orientation): scored by digest. */
+  digestible: FingerprintRecord[];
+  /** Fingerprints larger than the query (a crop): the full detector only. */
+  cropped: FingerprintRecord[];
+  /** The digest score that stands out from all digestible fingerprints at standOutPfa. */
+  standOutScore: number;
+}
+
+/** The digest stage over one shard of the store (or all of it). */
+export interface ShardScan {
+  /** The best maxRerank candidates, best first. */
+  ranked: DigestCandidate[];
+  scanned: number;
+  /** Digests that reached the plan's stand-out score. */
+  standing: number;
+  seconds: number;
+}
+
+function checkedOptions(options: SearchOptions) {
   const opts = { ...SEARCH_DEFAULTS, ...options };
   if (!(opts.minRerank >= 1 && opts.maxRerank >= opts.minRerank)) {
     throw new RangeError(`need 1 ≤ minRerank (${opts.minRerank}) ≤ maxRerank (${opts.maxRerank})`);
   }
+  return opts;
+}
+
+export async function planSearch(
+  store: Store,
+  q: ResidualResult,
+  options: SearchOptions = {},
+): Promise<SearchPlan> {
+  const opts = checkedOptions(options);
   const records = await store.listFingerprints();
   const shapes = orientations(q, options.rotations ?? true);
   const fits = (r: FingerprintRecord, strict: boolean) =>
@@ -105,31 +133,71 @@ export async function searchStore(
       strict ? o.h === r.height && o.w === r.width : o.h <= r.height && o.w <= r.width,
     );
   const digestible = records.filter((r) => fits(r, true));
-  const cropped = records.filter((r) => !fits(r, true) && fits(r, false));
-  const zStand = standOutScore(Math.max(1, digestible.length), opts.standOutPfa);
+  return {
+    fingerprints: records.length,
+    shapes,
+    digestible,
+    cropped: records.filter((r) => !fits(r, true) && fits(r, false)),
+    standOutScore: standOutScore(Math.max(1, digestible.length), opts.standOutPfa),
+  };
+}
 
+/** Scores every digest of one shard (`shard` of `shards`) against the query, streamed in batches. */
+export async function scanShard(
+  store: Store,
+  plan: SearchPlan,
+  options: SearchOptions = {},
+  shard = { index: 0, count: 1 },
+): Promise<ShardScan> {
+  const opts = checkedOptions(options);
   const t0 = performance.now();
   const best = new Best(opts.maxRerank);
   let scanned = 0;
   let standing = 0;
-  for (const group of shapes.values()) {
+  for (const group of plan.shapes.values()) {
     const { w: width, h: height } = group[0];
-    if (!digestible.some((r) => r.width === width && r.height === height)) continue;
-    for await (const batch of store.scanDigests({ width, height, batchSize: opts.batchSize })) {
+    if (!plan.digestible.some((r) => r.width === width && r.height === height)) continue;
+    for await (const batch of store.scanDigests({ width, height, batchSize: opts.batchSize, shard })) {
       for (const entry of batch) {
         let score = -Infinity;
         for (const o of group) score = Math.max(score, digestScore(entry.digest, o.residual, o.intensity));
         scanned++;
-        if (score >= zStand) standing++;
+        if (score >= plan.standOutScore) standing++;
         best.offer({ camera: entry.camera, score });
       }
     }
   }
-  const t1 = performance.now();
+  return { ranked: best.items, scanned, standing, seconds: (performance.now() - t0) / 1000 };
+}
 
-  const chosen = best.items.slice(0, Math.min(opts.maxRerank, Math.max(opts.minRerank, standing)));
+/** The shards' scans as one: the best candidates overall, the counts summed. */
+export function mergeScans(scans: ShardScan[], options: SearchOptions = {}): ShardScan {
+  const best = new Best(checkedOptions(options).maxRerank);
+  for (const s of scans) for (const c of s.ranked) best.offer(c);
+  return {
+    ranked: best.items,
+    scanned: scans.reduce((a, s) => a + s.scanned, 0),
+    standing: scans.reduce((a, s) => a + s.standing, 0),
+    seconds: Math.max(0, ...scans.map((s) => s.seconds)),
+  };
+}
+
+/**
+ * The full detector on the scan's best candidates (at least minRerank, every stand-out, at most
+ * maxRerank) and on every fingerprint the query is a crop of; the report, best PCE first.
+ */
+export async function rerank(
+  store: Store,
+  q: ResidualResult,
+  plan: SearchPlan,
+  scan: ShardScan,
+  options: SearchOptions = {},
+): Promise<SearchReport> {
+  const opts = checkedOptions(options);
+  const t0 = performance.now();
+  const chosen = scan.ranked.slice(0, Math.min(opts.maxRerank, Math.max(opts.minRerank, scan.standing)));
   const results: SearchReport['results'] = [];
-  for (const c of [...chosen, ...cropped.map((r) => ({ camera: r.camera, score: null }))]) {
+  for (const c of [...chosen, ...plan.cropped.map((r) => ({ camera: r.camera, score: null }))]) {
     const fp = await store.getFingerprint(c.camera);
     if (fp === undefined) continue; // deleted since the scan
     const r = testFingerprint(
@@ -140,16 +208,25 @@ export async function searchStore(
     results.push({ ...r, digestScore: c.score });
   }
   results.sort((a, b) => (b.pce ?? -Infinity) - (a.pce ?? -Infinity));
-  const t2 = performance.now();
   return {
     results,
-    ranked: best.items,
-    fingerprints: records.length,
-    scanned,
-    standOut: { score: zStand, count: standing },
+    ranked: scan.ranked,
+    fingerprints: plan.fingerprints,
+    scanned: scan.scanned,
+    standOut: { score: plan.standOutScore, count: scan.standing },
     reranked: chosen.length,
-    cropTested: cropped.length,
-    notComparable: records.length - digestible.length - cropped.length,
-    seconds: { scan: (t1 - t0) / 1000, rerank: (t2 - t1) / 1000 },
+    cropTested: plan.cropped.length,
+    notComparable: plan.fingerprints - plan.digestible.length - plan.cropped.length,
+    seconds: { scan: scan.seconds, rerank: (performance.now() - t0) / 1000 },
   };
+}
+
+/** Searches every stored fingerprint for the query's camera, in this process. Digests must exist (ensureDigests). */
+export async function searchStore(
+  store: Store,
+  q: ResidualResult,
+  options: SearchOptions = {},
+): Promise<SearchReport> {
+  const plan = await planSearch(store, q, options);
+  return rerank(store, q, plan, await scanShard(store, plan, options), options);
 }

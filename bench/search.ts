@@ -1,0 +1,163 @@
+/**
+ * Fingerprint search at lab scale, on synthetic fingerprints (unrelated Gaussian PRNU, σ 0.005):
+ * import time of N fingerprints through `camprint fingerprint import`, then queries whose residual
+ * holds one stored fingerprint (W = I·K + noise, at a set PCE), searched by digest + PCE re-rank
+ * and, for a few, by the exhaustive detector too. Time and memory as the count grows.
+ *   node dist/bench/search.js [--size 512x512] [--counts 1000,10000] [--queries 10]
+ *        [--exhaustive 2] [--pce 200] [--dir /tmp/camprint-bench-search] [--keep]
+ * The data directory needs counts × width × height × 8 bytes of disk (.npy files + the store).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { writeNpyFloat32 } from '../src/util/npy.js';
+import { initFft } from '../src/prnu/index.js';
+import { openStore } from '../src/store/index.js';
+import { searchStore } from '../src/search/index.js';
+import { testFingerprint } from '../src/services/index.js';
+import type { ResidualResult } from '../src/pool/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    size: { type: 'string', default: '512x512' },
+    counts: { type: 'string', default: '1000,10000' },
+    queries: { type: 'string', default: '10' },
+    exhaustive: { type: 'string', default: '2' },
+    pce: { type: 'string', default: '200' },
+    dir: { type: 'string', default: '/tmp/camprint-bench-search' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const [width, height] = args.size.split('x').map(Number);
+const counts = args.counts.split(',').map(Number);
+const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'camprint.js');
+
+/** xorshift32 Gaussians (Box–Muller): fast enough for 10^9 values. */
+function gaussianFill(out: Float32Array, seed: number, sigma: number): Float32Array {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
+  for (let i = 0; i < out.length; i += 2) {
+    const r = sigma * Math.sqrt(-2 * Math.log(next()));
+    const t = 2 * Math.PI * next();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < out.length) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+/** A query residual that holds fingerprint K at about the given PCE: W = I·K + n, PCE ≈ ρ²·N. */
+function probe(K: Float32Array, pce: number, seed: number): ResidualResult {
+  const n = K.length;
+  const intensity = new Float32Array(n);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      intensity[y * width + x] = 0.25 + 0.6 * (0.5 + 0.5 * Math.sin(x / 97 + y / 61));
+  let signal = 0;
+  for (let i = 0; i < n; i++) signal += (intensity[i] * K[i]) ** 2;
+  const rho = Math.sqrt(pce / n);
+  const sigma = Math.sqrt(signal / n) * Math.sqrt(1 / rho ** 2 - 1);
+  const residual = gaussianFill(new Float32Array(n), seed, sigma);
+  for (let i = 0; i < n; i++) residual[i] += intensity[i] * K[i];
+  return {
+    residual,
+    intensity,
+    width,
+    height,
+    sha256: 'synthetic',
+    orientation: 1,
+    format: 'synthetic',
+  } as unknown as ResidualResult;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+await initFft();
+rmSync(args.dir, { recursive: true, force: true });
+const rows: string[][] = [];
+let prev = 0;
+for (const count of counts) {
+  // Fingerprints prev..count-1 are new: write them, import them into this count's store.
+  const t0 = performance.now();
+  const K = new Float32Array(width * height);
+  const batch = join(args.dir, `batch-${count}`);
+  rmSync(batch, { recursive: true, force: true });
+  mkdirSync(batch, { recursive: true });
+  for (let j = prev; j < count; j++) {
+    const name = `fp${String(j).padStart(7, '0')}.npy`;
+    await writeNpyFloat32(join(batch, name), gaussianFill(K, j + 1, 0.005), [height, width]);
+  }
+  const genSeconds = (performance.now() - t0) / 1000;
+  const dataDir = join(args.dir, `store-${width}x${height}`);
+  const imp = spawnSync(
+    '/usr/bin/time',
+    ['-f', '%e %M', process.execPath, CLI, '--data-dir', dataDir, '--json', 'fingerprint', 'import', batch],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    },
+  );
+  if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr.slice(-2000)}`);
+  const [importSeconds, importKb] = imp.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  rmSync(batch, { recursive: true, force: true });
+
+  const store = await openStore({ dataDir, databaseUrl: null });
+  const records = await store.listFingerprints();
+  const queries = Number(args.queries);
+  let scan = 0;
+  let rerank = 0;
+  let right = 0;
+  let agree = 0;
+  let exhaustiveSeconds = 0;
+  const rss0 = process.memoryUsage().rss;
+  for (let qi = 0; qi < queries; qi++) {
+    const target = records[Math.floor(((qi + 0.5) / queries) * records.length)];
+    const fp = (await store.getFingerprint(target.camera))!;
+    const q = probe(fp.data, Number(args.pce), 7919 * (qi + 1));
+    const report = await searchStore(store, q);
+    scan += report.seconds.scan;
+    rerank += report.seconds.rerank;
+    if (report.results[0].camera === target.camera && report.results[0].match) right++;
+    if (qi < Number(args.exhaustive)) {
+      const te = performance.now();
+      let best = { camera: '', pce: -Infinity };
+      for (const r of records) {
+        const k = (await store.getFingerprint(r.camera))!;
+        const m = testFingerprint(q, { camera: r.camera, width, height, data: k.data });
+        if ((m.pce ?? -Infinity) > best.pce) best = { camera: r.camera, pce: m.pce! };
+      }
+      exhaustiveSeconds += (performance.now() - te) / 1000;
+      if (best.camera === report.results[0].camera) agree++;
+    }
+  }
+  await store.close();
+  const ex = Math.min(queries, Number(args.exhaustive));
+  rows.push([
+    String(count),
+    `${genSeconds.toFixed(0)} s`,
+    `${importSeconds.toFixed(0)} s (${((importSeconds / (count - prev)) * 1000).toFixed(1)} ms each, peak ${mb(importKb * 1024)})`,
+    `${(scan / queries).toFixed(3)} s`,
+    `${(rerank / queries).toFixed(3)} s`,
+    `${right}/${queries}`,
+    ex > 0 ? `${agree}/${ex} (${(exhaustiveSeconds / ex).toFixed(1)} s each)` : '—',
+    `${mb(process.memoryUsage().rss)} (+${mb(process.memoryUsage().rss - rss0)}), peak ${mb(process.resourceUsage().maxRSS * 1024)}`,
+  ]);
+  console.log(`| ${rows[rows.length - 1].join(' | ')} |`);
+  prev = count;
+}
+console.log(
+  `\n${width}×${height}, digest 16,384 values, probes at PCE ≈ ${args.pce}, default re-rank (5 + stand-outs)`,
+);
+console.log(
+  '| fingerprints | write .npy | import (new ones) | digest scan / query | PCE re-rank / query | right & decided | same top-1 as exhaustive | RSS |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (!args.keep) rmSync(args.dir, { recursive: true, force: true });
