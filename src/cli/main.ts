@@ -15,6 +15,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDataset } from './commands/dataset.js';
 import { registerDl } from './commands/dl.js';
+import { registerQueue } from './commands/queue.js';
 
 let context: Context | undefined;
 const program = new Command('camprint')
@@ -38,6 +39,7 @@ for (const register of [
   registerDemo,
   registerDataset,
   registerDl,
+  registerQueue,
 ]) {
   register(program, ctx);
 }
