@@ -20,3 +20,4 @@ export {
   type SearchReport,
 } from './search.js';
 export { identifyFile, type IdentifyReport } from './identify.js';
+export { identifyDistributed } from './distributed.js';

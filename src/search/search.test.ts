@@ -5,7 +5,10 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CLI } from '../testing/shared.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulate, type SimulatedCamera } from '../sim/index.js';
@@ -26,6 +29,20 @@ import {
   searchStore,
   standOutScore,
 } from './index.js';
+
+const REDIS_SERVER = '/usr/bin/redis-server';
+
+/** A TCP port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
 
 /** Deterministic N(0, σ²) values (Box–Muller on a 32-bit LCG). */
 function gaussian(n: number, seed: number, sigma = 1): Float32Array {
@@ -206,6 +223,65 @@ describe('search of a store against the exhaustive detector', () => {
     const report = await rerank(store, q, plan, merged);
     assert.equal(report.results[0].camera, cameras[4].camera);
   });
+
+  test(
+    'identify --shards over Redis: two camprint workers scan the shards, the answer is the one-process answer',
+    {
+      skip: existsSync(REDIS_SERVER)
+        ? false
+        : `needs ${REDIS_SERVER} (Debian package redis-server), which is absent`,
+      timeout: 120_000,
+    },
+    async () => {
+      await ensureDigests(store);
+      const port = await freePort();
+      const redis = spawn(
+        REDIS_SERVER,
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        { stdio: 'ignore' },
+      );
+      const env = { ...process.env, CAMPRINT_REDIS_URL: `redis://127.0.0.1:${port}` };
+      const dataDir = join(dir, 'store');
+      const workers = [0, 1].map(() =>
+        spawn(process.execPath, [CLI, '--data-dir', dataDir, 'worker', '--kinds', 'search-shard'], {
+          env,
+          stdio: 'ignore',
+        }),
+      );
+      try {
+        const photo = cameras[3].natural[0];
+        const run = (extra: string[], e: NodeJS.ProcessEnv) =>
+          new Promise<{ code: number | null; out: string; err: string }>((res) => {
+            const c = spawn(
+              process.execPath,
+              [CLI, '--data-dir', dataDir, '--json', 'identify', photo, '--top', '3', ...extra],
+              { env: e },
+            );
+            let out = '';
+            let err = '';
+            c.stdout.on('data', (b: Buffer) => (out += b));
+            c.stderr.on('data', (b: Buffer) => (err += b));
+            c.on('exit', (code) => res({ code, out, err }));
+          });
+        const spread = await run(['--shards', '4'], env);
+        assert.equal(spread.code, 0, spread.err);
+        const local = await run([], { ...process.env, CAMPRINT_REDIS_URL: '' });
+        assert.equal(local.code, 0, local.err);
+        const a = JSON.parse(spread.out);
+        const b = JSON.parse(local.out);
+        assert.equal(a.search.shards, 4);
+        assert.equal(a.search.scanned, b.search.scanned);
+        assert.deepEqual(
+          a.candidates.map((c: { camera: string; pce: number }) => [c.camera, c.pce]),
+          b.candidates.map((c: { camera: string; pce: number }) => [c.camera, c.pce]),
+        );
+        assert.equal(a.candidates[0].camera, cameras[3].camera);
+      } finally {
+        for (const w of workers) w.kill('SIGKILL');
+        redis.kill('SIGKILL');
+      }
+    },
+  );
 
   test('a portrait (rotated) photo is found through its rotated digest score', async () => {
     const sharp = (await import('sharp')).default;

@@ -10,7 +10,13 @@ import {
 } from '../../services/index.js';
 import type { Store } from '../../store/index.js';
 import { InputError, UsageError } from '../../util/errors.js';
-import { identifyFile, SEARCH_DEFAULTS } from '../../search/index.js';
+import {
+  identifyDistributed,
+  identifyFile,
+  SEARCH_DEFAULTS,
+  type IdentifyReport,
+} from '../../search/index.js';
+import { openQueue } from '../../queue/index.js';
 import { positiveInt } from '../options.js';
 import { addDetectOptions, addResidualOptions, detectOptions, residualOptions } from './shared.js';
 
@@ -146,6 +152,10 @@ export function registerMatch(program: Command, ctx: () => Context): void {
         .option(
           '--exhaustive',
           'test every stored fingerprint with the full PCE detector (slow on large stores)',
+        )
+        .option(
+          '--shards <n>',
+          'split the digest scan into n search-shard jobs (camprint worker processes when CAMPRINT_REDIS_URL is set)',
         ),
     ),
   ).action(async (image: string, o: Record<string, unknown>) => {
@@ -163,17 +173,27 @@ export function registerMatch(program: Command, ctx: () => Context): void {
     if (o.exhaustive) return identifyExhaustive(c, store, image, top, dopts, ropts);
 
     let bar: ReturnType<Context['progress']> | undefined;
-    const report = await identifyFile(store, image, {
+    const searchOptions = {
       ...dopts,
       ...ropts,
       minRerank,
       maxRerank,
-      onBackfill: (done, total, camera) => {
+      onBackfill: (done: number, total: number, camera: string) => {
         bar ??= c.progress('digests', total);
         bar.tick(done, camera);
         if (done === total) bar.stop();
       },
-    });
+    };
+    let report: IdentifyReport & { shards?: number };
+    if (o.shards !== undefined) {
+      const shards = positiveInt('--shards', o.shards);
+      const queue = await openQueue({ store: () => c.openStore() });
+      try {
+        report = await identifyDistributed(store, queue, image, shards, searchOptions);
+      } finally {
+        await queue.close();
+      }
+    } else report = await identifyFile(store, image, searchOptions);
     requireComparable(image, { ...report, results: report.results, seconds: report.totalSeconds });
     await record(
       store,
@@ -206,6 +226,7 @@ export function registerMatch(program: Command, ctx: () => Context): void {
       searched: report.fingerprints,
       search: {
         method: 'digest',
+        shards: report.shards ?? 1,
         fingerprints: report.fingerprints,
         scanned: report.scanned,
         reranked: report.reranked,

@@ -4,3 +4,4 @@
  */
 import './residual.js';
 import './fingerprint-build.js';
+import '../../search/jobs.js';
