@@ -16,6 +16,10 @@ import { registerDemo } from './commands/demo.js';
 import { registerDataset } from './commands/dataset.js';
 import { registerDl } from './commands/dl.js';
 import { registerQueue } from './commands/queue.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerTables } from './commands/tables.js';
+import { registerDefects } from './commands/defects.js';
+import { registerAudit } from './commands/audit.js';
 
 let context: Context | undefined;
 const program = new Command('camprint')
@@ -40,6 +44,10 @@ for (const register of [
   registerDataset,
   registerDl,
   registerQueue,
+  registerInspect,
+  registerTables,
+  registerDefects,
+  registerAudit,
 ]) {
   register(program, ctx);
 }

@@ -2,7 +2,15 @@
  * Test data for the Store contract (contract.ts) and its writer processes (contract-writer.ts).
  */
 import { createHash } from 'node:crypto';
-import type { DatasetInput, ImageInput, MatchInput, ModelInput, PutFingerprintInput } from './types.js';
+import type {
+  DatasetInput,
+  ImageInput,
+  JpegTableSetInput,
+  MatchInput,
+  ModelInput,
+  PutDefectMapInput,
+  PutFingerprintInput,
+} from './types.js';
 
 /** Deterministic pseudo-random 32-bit words (mulberry32). */
 export function words(seed: number, n: number): Uint32Array {
@@ -114,6 +122,46 @@ export function modelInput(name: string, extra: Partial<ModelInput> = {}): Model
     curves: [epochCurve(1)],
     metrics: null,
     error: null,
+    ...extra,
+  };
+}
+
+/** A set of JPEG tables whose values depend on `seed`, seen in the images `tags`. */
+export function jpegTableSet(seed: number, tags: string[]): JpegTableSetInput {
+  const luma = Array.from({ length: 64 }, (_, i) => 1 + ((i * seed) % 50));
+  const chroma = Array.from({ length: 64 }, (_, i) => 2 + ((i + seed) % 40));
+  return {
+    quality: 80 + (seed % 20),
+    tables: { quant: [luma, chroma], subsampling: '4:2:0', huffman: 'standard' },
+    sources: tags.map((t) => imageInput(t)),
+  };
+}
+
+/** A defect map of a 64×48 frame with `n` defects placed by `seed`, in no particular order. */
+export function defectMapInput(
+  camera: string,
+  seed: number,
+  n = 5,
+  extra: Partial<PutDefectMapInput> = {},
+): PutDefectMapInput {
+  const defects: PutDefectMapInput['defects'] = [];
+  for (let i = 0; i < n; i++) {
+    defects.push({
+      x: (seed * 7 + i * 13) % 64,
+      y: 47 - ((seed + i * 5) % 48),
+      kind: i % 3 === 0 ? 'dead' : 'hot',
+      score: i % 3 === 0 ? -12.5 - i : 9.25 + i,
+      hits: 20 - i,
+    });
+  }
+  return {
+    camera,
+    width: 64,
+    height: 48,
+    frames: 20,
+    params: { threshold: 5, minHits: 3 },
+    defects,
+    sources: [imageInput(`${camera}-dark-${seed}-a`), imageInput(`${camera}-dark-${seed}-b`)],
     ...extra,
   };
 }

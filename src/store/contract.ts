@@ -13,9 +13,11 @@ import { InputError } from '../util/errors.js';
 import { auditHash, openStore, type OpenStoreOptions } from './index.js';
 import {
   datasetInput,
+  defectMapInput,
   epochCurve,
   fingerprintInput,
   imageInput,
+  jpegTableSet,
   matchInput,
   modelInput,
   sha256Of,
@@ -61,7 +63,7 @@ async function count(fx: StoreFixture, table: string): Promise<number> {
 
 /**
  * Everything a store holds, as seen through its interface and raw row counts. With `schemaVersion`
- * 1, only what a version-1 database has.
+ * 1 or 2, only what a database of that version has.
  */
 async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity): Promise<unknown> {
   const fingerprints = await store.listFingerprints();
@@ -98,7 +100,11 @@ async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity
   };
   if (schemaVersion < 2) return v1;
   for (const t of ['datasets', 'models']) counts[t] = await count(fx, t);
-  return { ...v1, datasets: await store.listDatasets(), models: await store.listModels() };
+  const v2 = { ...v1, datasets: await store.listDatasets(), models: await store.listModels() };
+  if (schemaVersion < 3) return v2;
+  for (const t of ['jpeg_tables', 'jpeg_table_sources', 'defect_maps', 'defect_map_sources'])
+    counts[t] = await count(fx, t);
+  return { ...v2, jpegTables: await store.listJpegTables(), defectMaps: await store.listDefectMaps() };
 }
 
 /** Waits long enough for the next timestamp (milliseconds) to differ. */
@@ -1040,6 +1046,195 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal(v.ok, false);
         assert.equal(v.firstBadSeq, 2);
       }));
+
+    test('JPEG tables: a set is kept once per camera and counts the distinct images that showed it', () =>
+      withStore(async (store) => {
+        const first = await store.putJpegTables({
+          camera: 'nikon',
+          model: 'D70',
+          // the third set repeats the first: merged, sources pooled
+          sets: [jpegTableSet(1, ['a', 'b']), jpegTableSet(2, ['c']), jpegTableSet(1, ['b', 'd'])],
+        });
+        assert.equal(first.length, 2);
+        const one = first.find((r) => r.quality === jpegTableSet(1, []).quality);
+        assert.ok(one);
+        assert.equal(one.images, 3);
+        assert.equal(one.model, 'D70');
+        assert.deepEqual(one.tables, jpegTableSet(1, []).tables);
+        assert.match(one.tablesSha256, /^[0-9a-f]{64}$/);
+        // Adding the same tables again from one known and one new image.
+        await tick();
+        const again = await store.putJpegTables({ camera: 'nikon', sets: [jpegTableSet(1, ['a', 'e'])] });
+        assert.equal(again.length, 1);
+        assert.equal(again[0].tablesSha256, one.tablesSha256);
+        assert.equal(again[0].images, 4);
+        assert.equal(again[0].createdAt, one.createdAt);
+        assert.ok(again[0].updatedAt > one.updatedAt);
+        // The same tables under another camera are that camera's own entry.
+        await store.putJpegTables({ camera: 'canon', sets: [jpegTableSet(1, ['z'])] });
+        const all = await store.listJpegTables();
+        assert.deepEqual(
+          all.map((r) => [r.camera, r.images]),
+          [['canon', 1], ...(await store.listJpegTables('nikon')).map((r) => [r.camera, r.images])],
+        );
+        assert.equal(all.length, 3);
+        assert.deepEqual(await store.listJpegTables('nobody'), []);
+        const audit = (await store.listAudit()).filter((a) => a.action === 'jpeg-tables.put');
+        assert.equal(audit.length, 3);
+        assert.equal(audit[0].subject, 'camera:nikon');
+        assert.equal((audit[0].details.sets as unknown[]).length, 2);
+        assert.deepEqual((await store.verifyAudit()).ok, true);
+        assert.ok(await store.getImage(sha256Of('e')), 'the sources are recorded as images');
+      }));
+
+    test('a defect map replaces the previous one and comes back sorted, with an audit entry', () =>
+      withStore(async (store, fx) => {
+        const input = defectMapInput('cam', 1, 6, { model: 'SimCam' });
+        const rec = await store.putDefectMap(input);
+        assert.equal(rec.camera, 'cam');
+        assert.equal(rec.model, 'SimCam');
+        assert.deepEqual([rec.width, rec.height, rec.frames], [64, 48, 20]);
+        assert.deepEqual(rec.params, input.params);
+        assert.equal(rec.defects.length, 6);
+        const sorted = [...input.defects].sort((a, b) => a.y - b.y || a.x - b.x);
+        assert.deepEqual(rec.defects, sorted);
+        assert.deepEqual(await store.getDefectMap('cam'), rec);
+        const replaced = await store.putDefectMap(defectMapInput('cam', 2, 3));
+        assert.equal(replaced.defects.length, 3);
+        await store.putDefectMap(defectMapInput('other', 3, 0));
+        assert.deepEqual(
+          (await store.listDefectMaps()).map((m) => [m.camera, m.defects.length]),
+          [
+            ['cam', 3],
+            ['other', 0],
+          ],
+        );
+        assert.equal(await store.getDefectMap('nobody'), undefined);
+        const audit = (await store.listAudit()).filter((a) => a.action === 'defect-map.put');
+        assert.deepEqual(
+          audit.map((a) => [a.subject, a.details.defects, a.details.replaced]),
+          [
+            ['camera:cam', 6, null],
+            ['camera:cam', 3, 6],
+            ['camera:other', 0, null],
+          ],
+        );
+        assert.equal(await count(fx, 'defect_maps'), 2);
+      }));
+
+    test('an input file at intake is recorded with an audit entry naming its SHA-256', () =>
+      withStore(async (store) => {
+        const image = imageInput('photo', { exif: { Model: 'D70' } });
+        const entry = await store.recordEvidence({
+          image,
+          action: 'image.inspect',
+          details: { quality: 96 },
+        });
+        assert.equal(entry.subject, `image:${image.sha256}`);
+        assert.deepEqual(entry.details, { path: image.path, quality: 96 });
+        assert.equal((await store.getImage(image.sha256))?.path, image.path);
+        // a second sighting: a second entry, the image kept as first seen
+        await store.recordEvidence({ image: { ...image, path: '/elsewhere.jpg' }, action: 'image.inspect' });
+        assert.equal((await store.getImage(image.sha256))?.path, image.path);
+        const audit = await store.listAudit();
+        assert.deepEqual(
+          audit.map((a) => a.details.path),
+          [image.path, '/elsewhere.jpg'],
+        );
+        assert.equal((await store.verifyAudit()).ok, true);
+      }));
+
+    test('bad evidence input is refused with InputError before anything is written', () =>
+      withStore(async (store, fx) => {
+        await store.putDefectMap(defectMapInput('cam', 1));
+        await store.putJpegTables({ camera: 'cam', sets: [jpegTableSet(1, ['a'])] });
+        const before = await snapshot(store, fx);
+        const map = defectMapInput('cam', 2);
+        const bad: [string, () => Promise<unknown>][] = [
+          ['no sets', () => store.putJpegTables({ camera: 'cam', sets: [] })],
+          ['set without sources', () => store.putJpegTables({ camera: 'cam', sets: [jpegTableSet(1, [])] })],
+          [
+            'quality 0',
+            () => store.putJpegTables({ camera: 'cam', sets: [{ ...jpegTableSet(1, ['a']), quality: 0 }] }),
+          ],
+          [
+            'tables with NaN',
+            () =>
+              store.putJpegTables({
+                camera: 'cam',
+                sets: [{ ...jpegTableSet(1, ['a']), tables: { q: NaN } }],
+              }),
+          ],
+          ['bad camera', () => store.putJpegTables({ camera: '', sets: [jpegTableSet(1, ['a'])] })],
+          [
+            'defect outside the frame',
+            () => store.putDefectMap({ ...map, defects: [{ x: 64, y: 0, kind: 'hot', score: 9, hits: 3 }] }),
+          ],
+          [
+            'defect listed twice',
+            () => store.putDefectMap({ ...map, defects: [map.defects[0], { ...map.defects[0] }] }),
+          ],
+          [
+            'unknown kind',
+            () => store.putDefectMap({ ...map, defects: [{ ...map.defects[0], kind: 'warm' as never }] }),
+          ],
+          ['zero frames', () => store.putDefectMap({ ...map, frames: 0 })],
+          ['bad source', () => store.putDefectMap({ ...map, sources: [imageInput('q', { sha256: 'x' })] })],
+          ['evidence without action', () => store.recordEvidence({ image: imageInput('q'), action: '' })],
+          [
+            'evidence with a bad image',
+            () => store.recordEvidence({ image: imageInput('q', { width: 0 }), action: 'image.inspect' }),
+          ],
+        ];
+        for (const [what, call] of bad) await assert.rejects(call, InputError, what);
+        assert.deepEqual(await snapshot(store, fx), before);
+        // a failure inside the database leaves everything as it was too
+        await fx.injectFailure('audit_log');
+        await assert.rejects(store.putDefectMap(defectMapInput('cam', 5)));
+        await assert.rejects(store.putJpegTables({ camera: 'cam', sets: [jpegTableSet(3, ['n'])] }));
+        await assert.rejects(store.recordEvidence({ image: imageInput('n'), action: 'image.inspect' }));
+        await fx.clearFailure('audit_log');
+        assert.deepEqual(await snapshot(store, fx), before);
+      }));
+
+    test('a version-2 database migrates to version 3 and keeps its data', async () => {
+      const fx = await makeFixture();
+      let store: Store | undefined;
+      try {
+        store = await fx.openAtVersion(2);
+        assert.equal((await store.info()).schemaVersion, 2);
+        await store.putFingerprint(fingerprintInput('cam', 1, { model: 'M' }));
+        await store.putDataset(datasetInput('ds', 1));
+        await store.putModel(modelInput('m'));
+        const before = await snapshot(store, fx, 2);
+        await assert.rejects(fx.raw('SELECT count(*) AS n FROM defect_maps'), 'no defect_maps at version 2');
+        await store.close();
+        store = await openStore(fx.options);
+        assert.ok((await store.info()).schemaVersion >= 3);
+        const migrations = await fx.raw('SELECT version, name FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          migrations.slice(0, 3).map((m) => [Number(m.version), m.name]),
+          [
+            [1, 'initial'],
+            [2, 'datasets and models'],
+            [3, 'evidence'],
+          ],
+        );
+        assert.deepEqual(await snapshot(store, fx, 2), before);
+        assert.deepEqual(await store.listJpegTables(), []);
+        assert.deepEqual(await store.listDefectMaps(), []);
+        await store.putDefectMap(defectMapInput('cam', 1));
+        await store.putJpegTables({ camera: 'cam', sets: [jpegTableSet(1, ['a'])] });
+        assert.equal((await store.getDefectMap('cam'))?.model, 'M', 'the existing camera row is used');
+        assert.equal((await store.verifyAudit()).ok, true);
+        await store.close();
+        store = undefined;
+        await assert.rejects(fx.openAtVersion(2), /newer camprint/);
+      } finally {
+        await store?.close();
+        await fx.destroy();
+      }
+    });
 
     test('migrations run once: reopening changes nothing', async () => {
       const fx = await makeFixture();

@@ -189,7 +189,50 @@ CREATE TABLE models (
 CREATE INDEX models_dataset ON models (dataset);
 `;
 
+// Evidence (evidence/): each camera's library of JPEG tables from its reference images (a set of
+// tables once per camera, with the images that showed it) and its defective-pixel map.
+const evidence = `
+CREATE TABLE jpeg_tables (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  camera_id     bigint NOT NULL REFERENCES cameras (id),
+  tables_sha256 text NOT NULL CHECK (length(tables_sha256) = 64),
+  quality       smallint CHECK (quality BETWEEN 1 AND 100),
+  tables        json NOT NULL,
+  created_at    timestamptz NOT NULL,
+  updated_at    timestamptz NOT NULL,
+  UNIQUE (camera_id, tables_sha256)
+);
+CREATE INDEX jpeg_tables_sha256 ON jpeg_tables (tables_sha256);
+
+CREATE TABLE jpeg_table_sources (
+  table_id bigint NOT NULL REFERENCES jpeg_tables (id) ON DELETE CASCADE,
+  image_id bigint NOT NULL REFERENCES images (id),
+  PRIMARY KEY (table_id, image_id)
+);
+
+-- One current map per camera; defects: canonical JSON array of {x, y, kind, score, hits}.
+CREATE TABLE defect_maps (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  camera_id     bigint NOT NULL UNIQUE REFERENCES cameras (id),
+  width         integer NOT NULL CHECK (width > 0),
+  height        integer NOT NULL CHECK (height > 0),
+  frames        integer NOT NULL CHECK (frames > 0),
+  params        json NOT NULL,
+  defects       json NOT NULL,
+  defects_count integer NOT NULL CHECK (defects_count >= 0),
+  created_at    timestamptz NOT NULL
+);
+
+CREATE TABLE defect_map_sources (
+  map_id   bigint NOT NULL REFERENCES defect_maps (id) ON DELETE CASCADE,
+  image_id bigint NOT NULL REFERENCES images (id),
+  PRIMARY KEY (map_id, image_id)
+);
+CREATE INDEX defect_map_sources_image ON defect_map_sources (image_id);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: initial },
   { version: 2, name: 'datasets and models', up: datasetsAndModels },
+  { version: 3, name: 'evidence', up: evidence },
 ];

@@ -38,27 +38,33 @@ import { AUDIT_LOCK, LOCK_CLASS, MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './p
 import {
   AUDIT_COLUMNS,
   DATASET_COLUMNS,
+  DEFECT_MAP_COLUMNS,
   FINGERPRINT_COLUMNS,
   IMAGE_COLUMNS,
   JOB_COLUMNS,
+  JPEG_TABLES_COLUMNS,
   MATCH_COLUMNS,
   MODEL_COLUMNS,
   byCodePoint,
   toAuditEntry,
   toCameraRecord,
   toDatasetRecord,
+  toDefectMapRecord,
   toFingerprintRecord,
   toImageRecord,
   toJobRecord,
+  toJpegTablesRecord,
   toMatchRecord,
   toModelRecord,
   toStoredAuditRow,
   type AuditRowDb,
   type CameraRowDb,
   type DatasetRowDb,
+  type DefectMapRowDb,
   type FingerprintRowDb,
   type ImageRowDb,
   type JobRowDb,
+  type JpegTablesRowDb,
   type MatchRowDb,
   type ModelRowDb,
 } from './records.js';
@@ -70,7 +76,9 @@ import type {
   CameraRecord,
   DatasetInput,
   DatasetRecord,
+  DefectMapRecord,
   DigestEntry,
+  EvidenceInput,
   DigestScanOptions,
   FingerprintDigest,
   FingerprintRecord,
@@ -80,13 +88,16 @@ import type {
   JobInput,
   JobPatch,
   JobRecord,
+  JpegTablesRecord,
   MatchFilter,
   MatchInput,
   MatchRecord,
   ModelInput,
   ModelPatch,
   ModelRecord,
+  PutDefectMapInput,
   PutFingerprintInput,
+  PutJpegTablesInput,
   Store,
   StoreInfo,
   StoredFingerprint,
@@ -99,12 +110,15 @@ import {
   checkSha256,
   normalizeAudit,
   normalizeDataset,
+  normalizeDefectMap,
   normalizeDigestScan,
+  normalizeEvidence,
   normalizeFingerprint,
   normalizeImage,
   normalizeJobFilter,
   normalizeJobInput,
   normalizeJobPatch,
+  normalizeJpegTables,
   normalizeMatch,
   normalizeMatchFilter,
   normalizeModel,
@@ -1069,6 +1083,138 @@ class PostgresStore implements Store {
     });
   }
 
+  // ── evidence: JPEG tables, defect maps, intake ─────────────────────────────
+
+  async putJpegTables(input: PutJpegTablesInput): Promise<JpegTablesRecord[]> {
+    const t = normalizeJpegTables(input);
+    const actor = t.actor ?? this.actor;
+    const images = t.sets.flatMap((s) => s.sources);
+    return this.write(async (tx) => {
+      // The camera row is the library's lock: concurrent adds for one camera take turns.
+      const cameraId = await ensureCamera(tx, t.camera, t.model, t.device);
+      await ensureImages(tx, images);
+      const added: { tablesSha256: string; quality: number | null; sources: string[]; new: boolean }[] = [];
+      for (const set of t.sets) {
+        const [row] = await tx.query<{ id: number; inserted: boolean }>(
+          `INSERT INTO jpeg_tables (camera_id, tables_sha256, quality, tables, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, ${NOW}, ${NOW})
+           ON CONFLICT (camera_id, tables_sha256) DO UPDATE SET updated_at = excluded.updated_at
+           RETURNING id, (xmax = 0) AS inserted`,
+          [cameraId, set.tablesSha256, set.quality, set.tables],
+        );
+        await tx.query(
+          `INSERT INTO jpeg_table_sources (table_id, image_id)
+           SELECT $1, id FROM images WHERE sha256 = ANY($2::text[]) ORDER BY id ON CONFLICT DO NOTHING`,
+          [row.id, set.sources.map((s) => s.sha256)],
+        );
+        added.push({
+          tablesSha256: set.tablesSha256,
+          quality: set.quality,
+          sources: set.sources.map((s) => s.sha256),
+          new: row.inserted,
+        });
+      }
+      await appendAuditTx(tx, {
+        actor,
+        action: 'jpeg-tables.put',
+        subject: `camera:${t.camera}`,
+        details: { sets: added },
+      });
+      const rows = await tx.query<JpegTablesRowDb>(
+        `SELECT ${JPEG_TABLES_COLUMNS} FROM jpeg_tables t JOIN cameras c ON c.id = t.camera_id
+         WHERE t.camera_id = $1 AND t.tables_sha256 = ANY($2::text[])`,
+        [cameraId, t.sets.map((s) => s.tablesSha256)],
+      );
+      return rows.map(toJpegTablesRecord).sort((a, b) => byCodePoint(a.tablesSha256, b.tablesSha256));
+    });
+  }
+
+  async listJpegTables(camera?: string): Promise<JpegTablesRecord[]> {
+    if (camera !== undefined) checkName(camera, 'camera');
+    const rows = await this.query<JpegTablesRowDb>(
+      `SELECT ${JPEG_TABLES_COLUMNS} FROM jpeg_tables t JOIN cameras c ON c.id = t.camera_id
+       WHERE $1::text IS NULL OR c.name = $1`,
+      [camera ?? null],
+    );
+    return rows
+      .map(toJpegTablesRecord)
+      .sort((a, b) => byCodePoint(a.camera, b.camera) || byCodePoint(a.tablesSha256, b.tablesSha256));
+  }
+
+  async putDefectMap(input: PutDefectMapInput): Promise<DefectMapRecord> {
+    const m = normalizeDefectMap(input);
+    const actor = m.actor ?? this.actor;
+    return this.write(async (tx) => {
+      const cameraId = await ensureCamera(tx, m.camera, m.model, m.device);
+      const [previous] = await tx.query<{ defects_count: number }>(
+        'DELETE FROM defect_maps WHERE camera_id = $1 RETURNING defects_count',
+        [cameraId],
+      );
+      const [inserted] = await tx.query<{ id: number }>(
+        `INSERT INTO defect_maps (camera_id, width, height, frames, params, defects, defects_count, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, ${NOW}) RETURNING id`,
+        [cameraId, m.width, m.height, m.frames, m.params, m.defects, m.count],
+      );
+      if (m.sources.length > 0) {
+        await ensureImages(tx, m.sources);
+        await tx.query(
+          `INSERT INTO defect_map_sources (map_id, image_id)
+           SELECT $1, id FROM images WHERE sha256 = ANY($2::text[])`,
+          [inserted.id, m.sources.map((s) => s.sha256)],
+        );
+      }
+      await appendAuditTx(tx, {
+        actor,
+        action: 'defect-map.put',
+        subject: `camera:${m.camera}`,
+        details: {
+          width: m.width,
+          height: m.height,
+          frames: m.frames,
+          defects: m.count,
+          defectsSha256: sha256Hex(m.defects),
+          sources: m.sources.map((s) => s.sha256),
+          replaced: previous ? previous.defects_count : null,
+        },
+      });
+      const [row] = await tx.query<DefectMapRowDb>(
+        `SELECT ${DEFECT_MAP_COLUMNS} FROM defect_maps d JOIN cameras c ON c.id = d.camera_id WHERE d.id = $1`,
+        [inserted.id],
+      );
+      return toDefectMapRecord(row);
+    });
+  }
+
+  async getDefectMap(camera: string): Promise<DefectMapRecord | undefined> {
+    checkName(camera, 'camera');
+    const [row] = await this.query<DefectMapRowDb>(
+      `SELECT ${DEFECT_MAP_COLUMNS} FROM defect_maps d JOIN cameras c ON c.id = d.camera_id WHERE c.name = $1`,
+      [camera],
+    );
+    return row && toDefectMapRecord(row);
+  }
+
+  async listDefectMaps(): Promise<DefectMapRecord[]> {
+    const rows = await this.query<DefectMapRowDb>(
+      `SELECT ${DEFECT_MAP_COLUMNS} FROM defect_maps d JOIN cameras c ON c.id = d.camera_id`,
+    );
+    return rows.map(toDefectMapRecord).sort((a, b) => byCodePoint(a.camera, b.camera));
+  }
+
+  async recordEvidence(input: EvidenceInput): Promise<AuditEntry> {
+    const e = normalizeEvidence(input);
+    const actor = e.actor ?? this.actor;
+    return this.write(async (tx) => {
+      await ensureImages(tx, [e.image]);
+      return appendAuditTx(tx, {
+        actor,
+        action: e.action,
+        subject: `image:${e.image.sha256}`,
+        details: { path: e.image.path, ...e.details },
+      });
+    });
+  }
+
   // ── audit log ─────────────────────────────────────────────────────────────
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
@@ -1141,6 +1287,23 @@ async function ensureImages(tx: Tx, images: readonly ImageRow[]): Promise<void> 
       sorted.map((i) => i.exif),
     ],
   );
+}
+
+/** Creates the camera row when new (model and device replaced when given) and locks it; its id. */
+async function ensureCamera(
+  tx: Tx,
+  name: string,
+  model: string | null,
+  device: string | null,
+): Promise<number> {
+  const [camera] = await tx.query<{ id: number }>(
+    `INSERT INTO cameras (name, model, device, created_at) VALUES ($1, $2, $3, ${NOW})
+     ON CONFLICT (name) DO UPDATE SET model = coalesce(excluded.model, cameras.model),
+                                      device = coalesce(excluded.device, cameras.device)
+     RETURNING id`,
+    [name, model, device],
+  );
+  return camera.id;
 }
 
 /**

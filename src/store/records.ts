@@ -9,10 +9,13 @@ import type {
   AuditEntry,
   CameraRecord,
   DatasetRecord,
+  DefectMapRecord,
+  DefectPoint,
   FingerprintRecord,
   ImageRecord,
   JobRecord,
   JobStatus,
+  JpegTablesRecord,
   JsonObject,
   MatchRecord,
   ModelRecord,
@@ -308,4 +311,67 @@ export function toStoredAuditRow(r: AuditRowDb): StoredAuditRow {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+}
+
+export interface JpegTablesRowDb {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  tables_sha256: string;
+  quality: number | null;
+  tables: string;
+  images: number;
+  created_at: string;
+  updated_at: string;
+}
+export interface DefectMapRowDb {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  width: number;
+  height: number;
+  frames: number;
+  params: string;
+  defects: string;
+  created_at: string;
+}
+
+export const JPEG_TABLES_COLUMNS = `c.name AS camera, c.model, c.device, t.tables_sha256, t.quality, t.tables,
+  (SELECT count(*) FROM jpeg_table_sources s WHERE s.table_id = t.id) AS images, t.created_at, t.updated_at`;
+export const DEFECT_MAP_COLUMNS = `c.name AS camera, c.model, c.device, d.width, d.height, d.frames, d.params, d.defects,
+  d.created_at`;
+
+export function toJpegTablesRecord(r: JpegTablesRowDb): JpegTablesRecord {
+  const rec: JpegTablesRecord = {
+    camera: r.camera,
+    tablesSha256: r.tables_sha256,
+    quality: r.quality,
+    tables: parseObject(r.tables, `jpeg tables ${r.tables_sha256} of ${r.camera}`),
+    images: Number(r.images),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+  if (r.model !== null) rec.model = r.model;
+  if (r.device !== null) rec.device = r.device;
+  return rec;
+}
+
+export function toDefectMapRecord(r: DefectMapRowDb): DefectMapRecord {
+  const what = `defect map of ${r.camera}`;
+  const defects = parseArray(r.defects, what);
+  if (!defects.every((d) => typeof d === 'object' && d !== null && !Array.isArray(d))) {
+    throw new InputError(`${what}: a stored defect is not an object; the database is corrupt`);
+  }
+  const rec: DefectMapRecord = {
+    camera: r.camera,
+    width: r.width,
+    height: r.height,
+    frames: r.frames,
+    params: parseObject(r.params, `${what} params`),
+    defects: defects as DefectPoint[],
+    createdAt: r.created_at,
+  };
+  if (r.model !== null) rec.model = r.model;
+  if (r.device !== null) rec.device = r.device;
+  return rec;
 }

@@ -32,27 +32,33 @@ import {
 import {
   AUDIT_COLUMNS,
   DATASET_COLUMNS,
+  DEFECT_MAP_COLUMNS,
   FINGERPRINT_COLUMNS,
   IMAGE_COLUMNS,
   JOB_COLUMNS,
+  JPEG_TABLES_COLUMNS,
   MATCH_COLUMNS,
   MODEL_COLUMNS,
   byCodePoint,
   toAuditEntry,
   toCameraRecord,
   toDatasetRecord,
+  toDefectMapRecord,
   toFingerprintRecord,
   toImageRecord,
   toJobRecord,
+  toJpegTablesRecord,
   toMatchRecord,
   toModelRecord,
   toStoredAuditRow,
   type AuditRowDb,
   type CameraRowDb,
   type DatasetRowDb,
+  type DefectMapRowDb,
   type FingerprintRowDb,
   type ImageRowDb,
   type JobRowDb,
+  type JpegTablesRowDb,
   type MatchRowDb,
   type ModelRowDb,
 } from './records.js';
@@ -65,7 +71,9 @@ import type {
   CameraRecord,
   DatasetInput,
   DatasetRecord,
+  DefectMapRecord,
   DigestEntry,
+  EvidenceInput,
   DigestScanOptions,
   FingerprintDigest,
   FingerprintRecord,
@@ -75,13 +83,16 @@ import type {
   JobInput,
   JobPatch,
   JobRecord,
+  JpegTablesRecord,
   MatchFilter,
   MatchInput,
   MatchRecord,
   ModelInput,
   ModelPatch,
   ModelRecord,
+  PutDefectMapInput,
   PutFingerprintInput,
+  PutJpegTablesInput,
   Store,
   StoreInfo,
   StoredFingerprint,
@@ -95,12 +106,15 @@ import {
   isoNow,
   normalizeAudit,
   normalizeDataset,
+  normalizeDefectMap,
   normalizeDigestScan,
+  normalizeEvidence,
   normalizeFingerprint,
   normalizeImage,
   normalizeJobFilter,
   normalizeJobInput,
   normalizeJobPatch,
+  normalizeJpegTables,
   normalizeMatch,
   normalizeMatchFilter,
   normalizeModel,
@@ -851,6 +865,152 @@ class SqliteStore implements Store {
         isoNow(),
       );
       return true;
+    });
+  }
+
+  // ── evidence: JPEG tables, defect maps, intake ─────────────────────────────
+
+  /** Creates the camera row when new (model and device replaced when given); its id. */
+  private ensureCamera(name: string, model: string | null, device: string | null, now: string): number {
+    return (
+      this.sql(
+        `INSERT INTO cameras (name, model, device, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET model = coalesce(excluded.model, cameras.model),
+                                          device = coalesce(excluded.device, cameras.device)
+         RETURNING id`,
+      ).get(name, model, device, now) as { id: number }
+    ).id;
+  }
+
+  async putJpegTables(input: PutJpegTablesInput): Promise<JpegTablesRecord[]> {
+    const t = normalizeJpegTables(input);
+    const actor = t.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      const cameraId = this.ensureCamera(t.camera, t.model, t.device, now);
+      const added: { tablesSha256: string; quality: number | null; sources: string[]; new: boolean }[] = [];
+      for (const set of t.sets) {
+        const existing = this.sql('SELECT id FROM jpeg_tables WHERE camera_id = ? AND tables_sha256 = ?').get(
+          cameraId,
+          set.tablesSha256,
+        ) as { id: number } | undefined;
+        const id =
+          existing?.id ??
+          (
+            this.sql(
+              `INSERT INTO jpeg_tables (camera_id, tables_sha256, quality, tables, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+            ).get(cameraId, set.tablesSha256, set.quality, set.tables, now, now) as { id: number }
+          ).id;
+        const link = this.sql(
+          'INSERT INTO jpeg_table_sources (table_id, image_id) VALUES (?, ?) ON CONFLICT DO NOTHING',
+        );
+        for (const source of set.sources) link.run(id, this.ensureImage(source, now));
+        if (existing) this.sql('UPDATE jpeg_tables SET updated_at = ? WHERE id = ?').run(now, id);
+        added.push({
+          tablesSha256: set.tablesSha256,
+          quality: set.quality,
+          sources: set.sources.map((s) => s.sha256),
+          new: existing === undefined,
+        });
+      }
+      this.appendAuditTx(
+        { actor, action: 'jpeg-tables.put', subject: `camera:${t.camera}`, details: { sets: added } },
+        now,
+      );
+      const rows = this.sql(
+        `SELECT ${JPEG_TABLES_COLUMNS} FROM jpeg_tables t JOIN cameras c ON c.id = t.camera_id
+         WHERE t.camera_id = ?`,
+      ).all(cameraId) as JpegTablesRowDb[];
+      const wanted = new Set(t.sets.map((s) => s.tablesSha256));
+      return rows
+        .map(toJpegTablesRecord)
+        .filter((r) => wanted.has(r.tablesSha256))
+        .sort((a, b) => byCodePoint(a.tablesSha256, b.tablesSha256));
+    });
+  }
+
+  async listJpegTables(camera?: string): Promise<JpegTablesRecord[]> {
+    if (camera !== undefined) checkName(camera, 'camera');
+    const rows = this.sql(
+      `SELECT ${JPEG_TABLES_COLUMNS} FROM jpeg_tables t JOIN cameras c ON c.id = t.camera_id
+       WHERE ? IS NULL OR c.name = ?`,
+    ).all(camera ?? null, camera ?? null) as JpegTablesRowDb[];
+    return rows
+      .map(toJpegTablesRecord)
+      .sort((a, b) => byCodePoint(a.camera, b.camera) || byCodePoint(a.tablesSha256, b.tablesSha256));
+  }
+
+  async putDefectMap(input: PutDefectMapInput): Promise<DefectMapRecord> {
+    const m = normalizeDefectMap(input);
+    const actor = m.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      const cameraId = this.ensureCamera(m.camera, m.model, m.device, now);
+      const previous = this.sql('SELECT id, defects_count FROM defect_maps WHERE camera_id = ?').get(
+        cameraId,
+      ) as { id: number; defects_count: number } | undefined;
+      if (previous) this.sql('DELETE FROM defect_maps WHERE id = ?').run(previous.id);
+      const inserted = this.sql(
+        `INSERT INTO defect_maps (camera_id, width, height, frames, params, defects, defects_count, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      ).get(cameraId, m.width, m.height, m.frames, m.params, m.defects, m.count, now) as { id: number };
+      const link = this.sql('INSERT INTO defect_map_sources (map_id, image_id) VALUES (?, ?)');
+      for (const source of m.sources) link.run(inserted.id, this.ensureImage(source, now));
+      this.appendAuditTx(
+        {
+          actor,
+          action: 'defect-map.put',
+          subject: `camera:${m.camera}`,
+          details: {
+            width: m.width,
+            height: m.height,
+            frames: m.frames,
+            defects: m.count,
+            defectsSha256: sha256Hex(m.defects),
+            sources: m.sources.map((s) => s.sha256),
+            replaced: previous ? previous.defects_count : null,
+          },
+        },
+        now,
+      );
+      return this.defectMap(m.camera) as DefectMapRecord;
+    });
+  }
+
+  private defectMap(camera: string): DefectMapRecord | undefined {
+    const row = this.sql(
+      `SELECT ${DEFECT_MAP_COLUMNS} FROM defect_maps d JOIN cameras c ON c.id = d.camera_id WHERE c.name = ?`,
+    ).get(camera) as DefectMapRowDb | undefined;
+    return row && toDefectMapRecord(row);
+  }
+
+  async getDefectMap(camera: string): Promise<DefectMapRecord | undefined> {
+    return this.defectMap(checkName(camera, 'camera'));
+  }
+
+  async listDefectMaps(): Promise<DefectMapRecord[]> {
+    const rows = this.sql(
+      `SELECT ${DEFECT_MAP_COLUMNS} FROM defect_maps d JOIN cameras c ON c.id = d.camera_id`,
+    ).all() as DefectMapRowDb[];
+    return rows.map(toDefectMapRecord).sort((a, b) => byCodePoint(a.camera, b.camera));
+  }
+
+  async recordEvidence(input: EvidenceInput): Promise<AuditEntry> {
+    const e = normalizeEvidence(input);
+    const actor = e.actor ?? this.actor;
+    return this.write(() => {
+      const now = isoNow();
+      this.ensureImage(e.image, now);
+      return this.appendAuditTx(
+        {
+          actor,
+          action: e.action,
+          subject: `image:${e.image.sha256}`,
+          details: { path: e.image.path, ...e.details },
+        },
+        now,
+      );
     });
   }
 

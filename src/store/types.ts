@@ -374,6 +374,108 @@ export interface AuditVerification {
   reason?: string;
 }
 
+/**
+ * A set of JPEG encoding tables as a camera writes them (evidence/: quantisation tables in natural
+ * order, chroma subsampling, Huffman kind). Its identity is the SHA-256 of its canonical JSON.
+ */
+export interface JpegTableSetInput {
+  /** IJG quality (1–100) the tables come closest to; null when unknown. */
+  quality: number | null;
+  /** The tables as plain JSON data (evidence/ defines the shape; the store keeps it as given). */
+  tables: JsonObject;
+  /** The reference images that showed these tables (at least one; duplicates are kept once). */
+  sources: ImageInput[];
+}
+
+/** A camera's reference JPEG tables, added to its library in one transaction. */
+export interface PutJpegTablesInput {
+  /** Camera name; the camera row is created when new. */
+  camera: string;
+  /** When given they replace the camera's stored values. */
+  model?: string;
+  device?: string;
+  /** One entry per distinct set of tables (a camera may use several: qualities, adaptive tables). */
+  sets: JpegTableSetInput[];
+  actor?: string;
+}
+
+/** One set of tables in the library, with how many reference images showed it. */
+export interface JpegTablesRecord {
+  camera: string;
+  model?: string;
+  device?: string;
+  /** SHA-256 of the canonical JSON of `tables`. */
+  tablesSha256: string;
+  quality: number | null;
+  tables: JsonObject;
+  /** Distinct reference images that showed these tables. */
+  images: number;
+  createdAt: string;
+  /** When an image was last added to it. */
+  updatedAt: string;
+}
+
+export const DEFECT_KINDS = ['hot', 'stuck', 'dead'] as const;
+export type DefectKind = (typeof DEFECT_KINDS)[number];
+
+/** One defective photosite of a camera's map. */
+export interface DefectPoint {
+  /** Column and row in the stored (sensor) orientation, 0-based. */
+  x: number;
+  y: number;
+  /** 'hot' reads brighter than its neighbours, 'dead' darker; 'stuck' reads one level whatever the light. */
+  kind: DefectKind;
+  /** Mean outlier score (robust z) over the frames, signed. */
+  score: number;
+  /** Frames in which it was an outlier. */
+  hits: number;
+}
+
+/** A camera's defective-pixel map, replacing its previous one. */
+export interface PutDefectMapInput {
+  camera: string;
+  model?: string;
+  device?: string;
+  /** Frame size the map was estimated at; photos are compared at this size only. */
+  width: number;
+  height: number;
+  /** Frames the map was estimated from. */
+  frames: number;
+  /** Parameters of the estimation (threshold, consistency rule, …), enough to reproduce it. */
+  params: JsonObject;
+  /** Distinct positions, each inside width × height (may be empty: no defect found). */
+  defects: DefectPoint[];
+  /** The frames it was estimated from (duplicates are kept once). */
+  sources: ImageInput[];
+  actor?: string;
+}
+
+export interface DefectMapRecord {
+  camera: string;
+  model?: string;
+  device?: string;
+  width: number;
+  height: number;
+  frames: number;
+  params: JsonObject;
+  /** Sorted by row, then column. */
+  defects: DefectPoint[];
+  createdAt: string;
+}
+
+/**
+ * An input file at intake (chain of custody): the image is recorded when new and an audit entry
+ * names it by its SHA-256, in one transaction.
+ */
+export interface EvidenceInput {
+  image: ImageInput;
+  /** What was done with it, dotted (e.g. "image.inspect", "defects.match"). */
+  action: string;
+  /** The result worth keeping (plain JSON data). */
+  details?: JsonObject;
+  actor?: string;
+}
+
 export interface StoreInfo {
   backend: 'sqlite' | 'postgres';
   /** Where the data lives (a file path for SQLite, a URL without the password for PostgreSQL). */
@@ -444,6 +546,23 @@ export interface Store {
   listModels(): Promise<ModelRecord[]>;
   /** Forgets a model (its folder is left alone), with an audit entry; false when there was none. */
   deleteModel(name: string, options?: { actor?: string }): Promise<boolean>;
+
+  /**
+   * Adds reference JPEG tables to a camera's library: each set is kept once per camera (by its
+   * SHA-256) and counts the distinct images that showed it; one transaction with an audit entry.
+   */
+  putJpegTables(input: PutJpegTablesInput): Promise<JpegTablesRecord[]>;
+  /** The library, sorted by camera then tablesSha256; only one camera's when named. */
+  listJpegTables(camera?: string): Promise<JpegTablesRecord[]>;
+
+  /** Stores a camera's defect map, replacing the previous one, with its sources and an audit entry. */
+  putDefectMap(input: PutDefectMapInput): Promise<DefectMapRecord>;
+  getDefectMap(camera: string): Promise<DefectMapRecord | undefined>;
+  /** All defect maps, sorted by camera name (code-point order). */
+  listDefectMaps(): Promise<DefectMapRecord[]>;
+
+  /** Records an input file at intake (the image when new) with an audit entry, in one transaction. */
+  recordEvidence(input: EvidenceInput): Promise<AuditEntry>;
 
   appendAudit(input: AuditInput): Promise<AuditEntry>;
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;

@@ -9,9 +9,15 @@ import { InputError, expected } from '../util/errors.js';
 import { digestToBytes, float32ToBytes } from './blob.js';
 import { canonicalJson, canonicalObject, sha256Hex } from './canonical.js';
 import {
+  DEFECT_KINDS,
   JOB_STATUSES,
   MODEL_STATUSES,
   type AuditInput,
+  type DefectPoint,
+  type EvidenceInput,
+  type JsonObject,
+  type PutDefectMapInput,
+  type PutJpegTablesInput,
   type DatasetInput,
   type DigestScanOptions,
   type ImageInput,
@@ -559,5 +565,162 @@ export function normalizeModelPatch(patch: ModelPatch): ModelPatchRow {
     curvesLength: curves?.length,
     metrics: patch.metrics === undefined ? undefined : objectOrNull(patch.metrics, 'patch.metrics'),
     error: patch.error === undefined ? undefined : textOrNull(patch.error, 'patch.error'),
+  };
+}
+
+/** Most defects accepted in one map (a sensor with more is broken, or the threshold is wrong). */
+const MAX_DEFECTS = 1_000_000;
+
+/** Sources of a write as the database receives them: checked, duplicates kept once. */
+function normalizeSources(value: unknown, name: string, min: number): ImageRow[] {
+  if (!Array.isArray(value) || value.length < min) {
+    throw new InputError(
+      expected(
+        min > 0 ? 'a non-empty array of images' : 'an array of images',
+        name,
+        Array.isArray(value) ? '[]' : value,
+      ),
+    );
+  }
+  const seen = new Set<string>();
+  const out: ImageRow[] = [];
+  value.forEach((s, i) => {
+    const row = normalizeImage(s as ImageInput, `${name}[${i}]`);
+    if (!seen.has(row.sha256)) out.push(row);
+    seen.add(row.sha256);
+  });
+  return out;
+}
+
+/** One set of JPEG tables as the database receives it. */
+export interface JpegTableSetRow {
+  tablesSha256: string;
+  quality: number | null;
+  tables: string;
+  sources: ImageRow[];
+}
+
+export interface JpegTablesRow {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  sets: JpegTableSetRow[];
+  actor: string | null;
+}
+
+export function normalizeJpegTables(input: PutJpegTablesInput): JpegTablesRow {
+  checkObject(input, 'jpegTables');
+  if (!Array.isArray(input.sets) || input.sets.length === 0) {
+    throw new InputError(
+      expected(
+        'a non-empty array of table sets',
+        'jpegTables.sets',
+        Array.isArray(input.sets) ? '[]' : input.sets,
+      ),
+    );
+  }
+  // Sets with the same tables are merged (their sources pooled).
+  const bySha = new Map<string, JpegTableSetRow>();
+  input.sets.forEach((set, i) => {
+    const name = `jpegTables.sets[${i}]`;
+    checkObject(set, name);
+    const quality = set.quality === null ? null : checkInteger(set.quality, `${name}.quality`, 1, 100);
+    const tables = canonicalObject(set.tables, `${name}.tables`);
+    const tablesSha256 = sha256Hex(tables);
+    const sources = normalizeSources(set.sources, `${name}.sources`, 1);
+    const prior = bySha.get(tablesSha256);
+    if (prior === undefined) bySha.set(tablesSha256, { tablesSha256, quality, tables, sources });
+    else {
+      const have = new Set(prior.sources.map((s) => s.sha256));
+      for (const s of sources) if (!have.has(s.sha256)) prior.sources.push(s);
+    }
+  });
+  return {
+    camera: checkName(input.camera, 'jpegTables.camera'),
+    model: optionalName(input.model, 'jpegTables.model'),
+    device: optionalName(input.device, 'jpegTables.device'),
+    sets: [...bySha.values()],
+    actor: optionalName(input.actor, 'jpegTables.actor'),
+  };
+}
+
+/** A defect map as the database receives it. */
+export interface DefectMapRow {
+  camera: string;
+  model: string | null;
+  device: string | null;
+  width: number;
+  height: number;
+  frames: number;
+  params: string;
+  /** Canonical JSON array of the defects, sorted by row then column. */
+  defects: string;
+  count: number;
+  sources: ImageRow[];
+  actor: string | null;
+}
+
+export function normalizeDefectMap(input: PutDefectMapInput): DefectMapRow {
+  checkObject(input, 'defectMap');
+  const width = checkInteger(input.width, 'defectMap.width', 1, MAX_SIDE);
+  const height = checkInteger(input.height, 'defectMap.height', 1, MAX_SIDE);
+  if (!Array.isArray(input.defects) || input.defects.length > MAX_DEFECTS) {
+    throw new InputError(
+      expected(
+        `an array of at most ${MAX_DEFECTS} defects`,
+        'defectMap.defects',
+        Array.isArray(input.defects) ? `[${input.defects.length} defects]` : input.defects,
+      ),
+    );
+  }
+  const seen = new Set<number>();
+  const defects: DefectPoint[] = input.defects.map((d, i) => {
+    const name = `defectMap.defects[${i}]`;
+    checkObject(d, name);
+    const x = checkInteger(d.x, `${name}.x`, 0, width - 1);
+    const y = checkInteger(d.y, `${name}.y`, 0, height - 1);
+    if (seen.has(y * width + x)) throw new InputError(`${name}: the position (${x}, ${y}) is listed twice`);
+    seen.add(y * width + x);
+    if (!(DEFECT_KINDS as readonly unknown[]).includes(d.kind)) {
+      throw new InputError(expected(`one of ${DEFECT_KINDS.join(', ')}`, `${name}.kind`, d.kind));
+    }
+    return {
+      x,
+      y,
+      kind: d.kind,
+      score: checkFinite(d.score, `${name}.score`),
+      hits: checkInteger(d.hits, `${name}.hits`, 0, MAX_COUNT),
+    };
+  });
+  defects.sort((a, b) => a.y - b.y || a.x - b.x);
+  return {
+    camera: checkName(input.camera, 'defectMap.camera'),
+    model: optionalName(input.model, 'defectMap.model'),
+    device: optionalName(input.device, 'defectMap.device'),
+    width,
+    height,
+    frames: checkInteger(input.frames, 'defectMap.frames', 1, MAX_COUNT),
+    params: canonicalObject(input.params, 'defectMap.params'),
+    defects: canonicalJson(defects, 'defectMap.defects'),
+    count: defects.length,
+    sources: normalizeSources(input.sources, 'defectMap.sources', 0),
+    actor: optionalName(input.actor, 'defectMap.actor'),
+  };
+}
+
+/** An intake record as the database receives it. */
+export function normalizeEvidence(input: EvidenceInput): {
+  image: ImageRow;
+  action: string;
+  details: JsonObject;
+  actor: string | null;
+} {
+  checkObject(input, 'evidence');
+  const details = input.details ?? {};
+  return {
+    image: normalizeImage(input.image, 'evidence.image'),
+    action: checkName(input.action, 'evidence.action'),
+    details: JSON.parse(canonicalObject(details, 'evidence.details')) as JsonObject,
+    actor: optionalName(input.actor, 'evidence.actor'),
   };
 }
