@@ -4,7 +4,7 @@
  * holds one stored fingerprint (W = I·K + noise, at a set PCE), searched by digest + PCE re-rank
  * and, for a few, by the exhaustive detector too. Time and memory as the count grows.
  *   node dist/bench/search.js [--size 512x512] [--counts 1000,10000] [--queries 10]
- *        [--exhaustive 2] [--pce 200] [--dir /tmp/camprint-bench-search] [--keep]
+ *        [--exhaustive 2] [--exhaustive-max 1000] [--pce 200] [--dir /tmp/camprint-bench-search] [--keep]
  * The data directory needs counts × width × height × 8 bytes of disk (.npy files + the store).
  */
 import { spawnSync } from 'node:child_process';
@@ -25,9 +25,11 @@ const { values: args } = parseArgs({
     counts: { type: 'string', default: '1000,10000' },
     queries: { type: 'string', default: '10' },
     exhaustive: { type: 'string', default: '2' },
+    'exhaustive-max': { type: 'string', default: '1000' },
     pce: { type: 'string', default: '200' },
     dir: { type: 'string', default: '/tmp/camprint-bench-search' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
   },
 });
 const [width, height] = args.size.split('x').map(Number);
@@ -80,34 +82,37 @@ function probe(K: Float32Array, pce: number, seed: number): ResidualResult {
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 await initFft();
-rmSync(args.dir, { recursive: true, force: true });
+if (!args.reuse) rmSync(args.dir, { recursive: true, force: true });
 const rows: string[][] = [];
 let prev = 0;
 for (const count of counts) {
-  // Fingerprints prev..count-1 are new: write them, import them into this count's store.
-  const t0 = performance.now();
-  const K = new Float32Array(width * height);
-  const batch = join(args.dir, `batch-${count}`);
-  rmSync(batch, { recursive: true, force: true });
-  mkdirSync(batch, { recursive: true });
-  for (let j = prev; j < count; j++) {
-    const name = `fp${String(j).padStart(7, '0')}.npy`;
-    await writeNpyFloat32(join(batch, name), gaussianFill(K, j + 1, 0.005), [height, width]);
-  }
-  const genSeconds = (performance.now() - t0) / 1000;
+  // --reuse: the store in --dir already holds the last count's fingerprints; only query it.
+  if (args.reuse && count !== counts[counts.length - 1]) continue;
   const dataDir = join(args.dir, `store-${width}x${height}`);
-  const imp = spawnSync(
-    '/usr/bin/time',
-    ['-f', '%e %M', process.execPath, CLI, '--data-dir', dataDir, '--json', 'fingerprint', 'import', batch],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    },
-  );
-  if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr.slice(-2000)}`);
-  const [importSeconds, importKb] = imp.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  rmSync(batch, { recursive: true, force: true });
-
+  let genSeconds = NaN;
+  let importSeconds = NaN;
+  let importKb = NaN;
+  if (!args.reuse) {
+    // Fingerprints prev..count-1 are new: write them, import them into this count's store.
+    const t0 = performance.now();
+    const K = new Float32Array(width * height);
+    const batch = join(args.dir, `batch-${count}`);
+    rmSync(batch, { recursive: true, force: true });
+    mkdirSync(batch, { recursive: true });
+    for (let j = prev; j < count; j++) {
+      const name = `fp${String(j).padStart(7, '0')}.npy`;
+      await writeNpyFloat32(join(batch, name), gaussianFill(K, j + 1, 0.005), [height, width]);
+    }
+    genSeconds = (performance.now() - t0) / 1000;
+    const imp = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%e %M', process.execPath, CLI, '--data-dir', dataDir, '--json', 'fingerprint', 'import', batch],
+      { encoding: 'utf8', maxBuffer: 1 << 30 },
+    );
+    if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr.slice(-2000)}`);
+    [importSeconds, importKb] = imp.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    rmSync(batch, { recursive: true, force: true });
+  }
   const store = await openStore({ dataDir, databaseUrl: null });
   const records = await store.listFingerprints();
   const queries = Number(args.queries);
@@ -125,7 +130,7 @@ for (const count of counts) {
     scan += report.seconds.scan;
     rerank += report.seconds.rerank;
     if (report.results[0].camera === target.camera && report.results[0].match) right++;
-    if (qi < Number(args.exhaustive)) {
+    if (qi < Number(args.exhaustive) && count <= Number(args['exhaustive-max'])) {
       const te = performance.now();
       let best = { camera: '', pce: -Infinity };
       for (const r of records) {
@@ -138,11 +143,13 @@ for (const count of counts) {
     }
   }
   await store.close();
-  const ex = Math.min(queries, Number(args.exhaustive));
+  const ex = count <= Number(args['exhaustive-max']) ? Math.min(queries, Number(args.exhaustive)) : 0;
   rows.push([
     String(count),
-    `${genSeconds.toFixed(0)} s`,
-    `${importSeconds.toFixed(0)} s (${((importSeconds / (count - prev)) * 1000).toFixed(1)} ms each, peak ${mb(importKb * 1024)})`,
+    args.reuse ? '—' : `${genSeconds.toFixed(0)} s`,
+    args.reuse
+      ? '(reused)'
+      : `${importSeconds.toFixed(0)} s (${((importSeconds / (count - prev)) * 1000).toFixed(1)} ms each, peak ${mb(importKb * 1024)})`,
     `${(scan / queries).toFixed(3)} s`,
     `${(rerank / queries).toFixed(3)} s`,
     `${right}/${queries}`,

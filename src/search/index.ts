@@ -4,7 +4,7 @@
  * best few are re-ranked by the full PCE detector (search.ts), which alone decides.
  */
 export { DEFAULT_DIGEST_SIZE, makeDigest } from './digest.js';
-export { digestScore, normalUpperQuantile, standOutScore } from './score.js';
+export { bestDigestScore, digestScore, normalUpperQuantile, standOutScore } from './score.js';
 export { ensureDigests } from './backfill.js';
 export {
   searchStore,

@@ -17,6 +17,7 @@ import { closePool } from '../pool/index.js';
 import { initFft } from '../prnu/index.js';
 import { openStore, type Store } from '../store/index.js';
 import {
+  bestDigestScore,
   makeDigest,
   digestScore,
   ensureDigests,
@@ -83,6 +84,18 @@ describe('digest kernels', () => {
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
     const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (scores.length - 1));
     assert.ok(Math.abs(mean) < 0.25 && sd > 0.8 && sd < 1.2, `H0 scores: mean ${mean}, sd ${sd}`);
+  });
+
+  test('bestDigestScore is the best digestScore over 1 to 4 orientations, in one pass', () => {
+    const n = 64 * 64;
+    const d = makeDigest(gaussian(n, 5), 500);
+    const ws = [0, 1, 2, 3].map((o) => gaussian(n, 50 + o));
+    const is = [0, 1, 2, 3].map((o) => gaussian(n, 60 + o).map((v) => 0.5 + 0.1 * v));
+    for (const count of [1, 2, 3, 4]) {
+      const each = ws.slice(0, count).map((w, o) => digestScore(d, w, is[o]));
+      const best = bestDigestScore(d, ws.slice(0, count), is.slice(0, count));
+      assert.ok(Math.abs(best - Math.max(...each)) < 1e-9, `${count}: ${best} vs ${Math.max(...each)}`);
+    }
   });
 
   test('stand-out score is the Bonferroni normal quantile', () => {

@@ -10,7 +10,7 @@ import { rotatePlane, type DetectOptions, type Plane } from '../prnu/index.js';
 import type { ResidualResult } from '../pool/index.js';
 import { testFingerprint, type MatchResult } from '../services/index.js';
 import type { FingerprintRecord, Store } from '../store/index.js';
-import { digestScore, standOutScore } from './score.js';
+import { bestDigestScore, standOutScore } from './score.js';
 
 export interface SearchOptions extends DetectOptions {
   /** Candidates always re-ranked by full PCE (the best digest scores): 5. */
@@ -157,10 +157,11 @@ export async function scanShard(
   for (const group of plan.shapes.values()) {
     const { w: width, h: height } = group[0];
     if (!plan.digestible.some((r) => r.width === width && r.height === height)) continue;
+    const residuals = group.map((o) => o.residual);
+    const intensities = group.map((o) => o.intensity);
     for await (const batch of store.scanDigests({ width, height, batchSize: opts.batchSize, shard })) {
       for (const entry of batch) {
-        let score = -Infinity;
-        for (const o of group) score = Math.max(score, digestScore(entry.digest, o.residual, o.intensity));
+        const score = bestDigestScore(entry.digest, residuals, intensities);
         scanned++;
         if (score >= plan.standOutScore) standing++;
         best.offer({ camera: entry.camera, score });

@@ -58,7 +58,7 @@ export function digestToBytes(indices: Uint32Array, values: Float32Array): Buffe
   return out;
 }
 
-/** The digest a blob holds (new arrays); `name` says whose, for the error when the blob is torn. */
+/** The digest a blob holds (views of the blob's own memory where aligned, else new arrays); `name` says whose, for the error when the blob is torn. */
 export function bytesToDigest(
   bytes: Uint8Array,
   name: string,
@@ -69,6 +69,13 @@ export function bytesToDigest(
     );
   }
   const k = bytes.byteLength / 8;
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+    // The driver's buffer is the digest's own: view it in place (a scan reads thousands of them).
+    return {
+      indices: new Uint32Array(bytes.buffer, bytes.byteOffset, k),
+      values: new Float32Array(bytes.buffer, bytes.byteOffset + k * 4, k),
+    };
+  }
   const indices = new Uint32Array(k);
   new Uint8Array(indices.buffer).set(bytes.subarray(0, k * 4));
   if (!LITTLE_ENDIAN) Buffer.from(indices.buffer).swap32();
