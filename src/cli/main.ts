@@ -15,6 +15,7 @@ import { registerSimulate } from './commands/simulate.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDataset } from './commands/dataset.js';
 import { registerDl } from './commands/dl.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerQueue } from './commands/queue.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTables } from './commands/tables.js';
@@ -43,6 +44,7 @@ for (const register of [
   registerDemo,
   registerDataset,
   registerDl,
+  registerCluster,
   registerQueue,
   registerInspect,
   registerTables,

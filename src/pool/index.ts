@@ -18,6 +18,7 @@ import type {
   Task,
 } from './worker.js';
 import { InputError } from '../util/errors.js';
+import type { ClusterCropResult, ClusterCropTask, ClusterDotsTask } from '../cluster/task.js';
 
 export type { ResidualResult, SumsResult, CropSums, ImageMeta, CropsResult } from './worker.js';
 export { imageMeta } from './worker.js';
@@ -85,6 +86,16 @@ export async function runSums(
   } finally {
     channel.port1.close();
   }
+}
+
+/** Blind clustering: one photo's weighted, unit-norm residual crop (cluster/task.ts). Bad input rejects with InputError. */
+export function runClusterCrop(task: Omit<ClusterCropTask, 'kind'>): Promise<ClusterCropResult> {
+  return runTask({ ...task, kind: 'clusterCrop' });
+}
+
+/** Blind clustering: one tile of dot products of crops in shared memory (cluster/task.ts). */
+export function runClusterDots(task: Omit<ClusterDotsTask, 'kind'>): Promise<Float64Array> {
+  return runTask({ ...task, kind: 'clusterDots' });
 }
 
 /** Stops the workers (lets the process exit promptly). */

@@ -24,6 +24,7 @@ import {
   type InputKind,
   type Offset,
 } from '../dl/dataset/input.js';
+import { clusterCrop, clusterDots, type ClusterCropTask, type ClusterDotsTask } from '../cluster/task.js';
 
 export interface ResidualTask {
   kind: 'residual';
@@ -140,7 +141,10 @@ export interface CropsResult extends ImageMeta {
   m2: number[];
 }
 
-export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask | CropsTask;
+export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask | CropsTask | ClusterTask;
+
+/** Blind clustering's tasks (cluster/task.ts). */
+export type ClusterTask = ClusterCropTask | ClusterDotsTask;
 
 /** Top-left corner of the centred (side × side) crop of an (h, w) image, and its actual size. */
 export function centreCrop(
@@ -215,6 +219,14 @@ async function runTask(task: Task): Promise<unknown> {
     case 'finish': {
       await initFft();
       const out = finishResidual(task.grey, task.height, task.width, task.wienerSigma);
+      return movable(out, [out.buffer as ArrayBuffer]);
+    }
+    case 'clusterCrop': {
+      const r = await clusterCrop(task);
+      return movable(r, [r.crop.buffer as ArrayBuffer]);
+    }
+    case 'clusterDots': {
+      const out = clusterDots(task);
       return movable(out, [out.buffer as ArrayBuffer]);
     }
   }
