@@ -236,6 +236,22 @@ test('clusterPhotos recovers the four units of two models from 32 photos, with n
   );
 });
 
+test('the cluster job kind (as a worker runs it) writes the same four clusters to its out file', async () => {
+  const { openQueue } = await import('../queue/index.js');
+  const queue = await openQueue({ settings: { redisUrl: undefined } });
+  try {
+    const out = join(work, 'job-clusters.json');
+    const job = await queue.wait(await queue.submit('cluster', { dir: sim, out }));
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.equal(job.result?.clusters, 4);
+    assert.equal(job.result?.photos, 32);
+    const written = JSON.parse(readFileSync(out, 'utf8'));
+    assert.deepEqual(written.clusters.map((c: { files: string[] }) => c.files.length).sort(), [8, 8, 8, 8]);
+  } finally {
+    await queue.close();
+  }
+});
+
 test('truth files: JSON, CSV and a simulate folder agree; bad ones are InputErrors naming the file', async () => {
   const { listImages } = await import('../image/index.js');
   const files = listImages([sim]);

@@ -5,3 +5,4 @@
 import './residual.js';
 import './fingerprint-build.js';
 import '../../search/jobs.js';
+import '../../cluster/jobs.js';
