@@ -19,6 +19,7 @@ import type {
 } from './worker.js';
 import { InputError } from '../util/errors.js';
 import type { ClusterCropResult, ClusterCropTask, ClusterDotsTask } from '../cluster/task.js';
+import type { DigestScoresTask } from '../search/task.js';
 
 export type { ResidualResult, SumsResult, CropSums, ImageMeta, CropsResult } from './worker.js';
 export { imageMeta } from './worker.js';
@@ -96,6 +97,15 @@ export function runClusterCrop(task: Omit<ClusterCropTask, 'kind'>): Promise<Clu
 /** Blind clustering: one tile of dot products of crops in shared memory (cluster/task.ts). */
 export function runClusterDots(task: Omit<ClusterDotsTask, 'kind'>): Promise<Float64Array> {
   return runTask({ ...task, kind: 'clusterDots' });
+}
+
+/** Search: the digest scores of one packed batch; its packed arrays are moved, not copied (search/task.ts). */
+export function runDigestScores(task: Omit<DigestScoresTask, 'kind'>): Promise<Float64Array> {
+  return runTask({ ...task, kind: 'digestScores' }, [
+    task.indices.buffer as ArrayBuffer,
+    task.values.buffer as ArrayBuffer,
+    task.offsets.buffer as ArrayBuffer,
+  ]);
 }
 
 /** Stops the workers (lets the process exit promptly). */

@@ -25,6 +25,7 @@ import {
   type Offset,
 } from '../dl/dataset/input.js';
 import { clusterCrop, clusterDots, type ClusterCropTask, type ClusterDotsTask } from '../cluster/task.js';
+import { digestScores, type DigestScoresTask } from '../search/task.js';
 
 export interface ResidualTask {
   kind: 'residual';
@@ -141,7 +142,8 @@ export interface CropsResult extends ImageMeta {
   m2: number[];
 }
 
-export type Task = ResidualTask | SumsTask | ChannelTask | FinishTask | CropsTask | ClusterTask;
+export type Task =
+  ResidualTask | SumsTask | ChannelTask | FinishTask | CropsTask | ClusterTask | DigestScoresTask;
 
 /** Blind clustering's tasks (cluster/task.ts). */
 export type ClusterTask = ClusterCropTask | ClusterDotsTask;
@@ -227,6 +229,10 @@ async function runTask(task: Task): Promise<unknown> {
     }
     case 'clusterDots': {
       const out = clusterDots(task);
+      return movable(out, [out.buffer as ArrayBuffer]);
+    }
+    case 'digestScores': {
+      const out = digestScores(task);
       return movable(out, [out.buffer as ArrayBuffer]);
     }
   }

@@ -232,6 +232,10 @@ describe('search of a store against the exhaustive detector', () => {
     assert.ok(shards.every((s) => s.scanned > 20));
     const merged = mergeScans(shards);
     assert.deepEqual(merged.ranked, whole.ranked);
+    // Scored on the worker pool instead of here: the same scores.
+    const pooled = await scanShard(store, plan, { parallelFrom: 1, batchSize: 7 });
+    assert.deepEqual(pooled.ranked, whole.ranked);
+    assert.equal(pooled.scanned, whole.scanned);
     assert.equal(merged.standing, whole.standing);
     const report = await rerank(store, q, plan, merged);
     assert.equal(report.results[0].camera, cameras[4].camera);

@@ -7,9 +7,9 @@
  * without a shift search, so those fingerprints get the full detector directly.
  */
 import { rotatePlane, type DetectOptions, type Plane } from '../prnu/index.js';
-import type { ResidualResult } from '../pool/index.js';
+import { runDigestScores, threadCount, type ResidualResult } from '../pool/index.js';
 import { testFingerprint, type MatchResult } from '../services/index.js';
-import type { FingerprintRecord, Store } from '../store/index.js';
+import type { DigestEntry, FingerprintRecord, Store } from '../store/index.js';
 import { bestDigestScore, standOutScore } from './score.js';
 
 export interface SearchOptions extends DetectOptions {
@@ -21,6 +21,8 @@ export interface SearchOptions extends DetectOptions {
   standOutPfa?: number;
   /** Digests read per batch: 512. */
   batchSize?: number;
+  /** Score on the worker pool from this many digestible fingerprints (per shard) on: 512. */
+  parallelFrom?: number;
 }
 
 export const SEARCH_DEFAULTS = { minRerank: 5, maxRerank: 50, standOutPfa: 1e-3, batchSize: 512 };
@@ -142,7 +144,33 @@ export async function planSearch(
   };
 }
 
-/** Scores every digest of one shard (`shard` of `shards`) against the query, streamed in batches. */
+/** Digests scored on worker threads when the store holds at least this many (else here). */
+const PARALLEL_FROM = 512;
+
+/** A copy of the array in shared memory (worker threads read it without a copy of their own). */
+function shared(a: Float32Array): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** The digests of a batch end to end, as one pool task takes them. */
+function pack(batch: DigestEntry[]): { indices: Uint32Array; values: Float32Array; offsets: Uint32Array } {
+  const offsets = new Uint32Array(batch.length + 1);
+  for (let j = 0; j < batch.length; j++) offsets[j + 1] = offsets[j] + batch[j].digest.indices.length;
+  const indices = new Uint32Array(offsets[batch.length]);
+  const values = new Float32Array(offsets[batch.length]);
+  for (let j = 0; j < batch.length; j++) {
+    indices.set(batch[j].digest.indices, offsets[j]);
+    values.set(batch[j].digest.values, offsets[j]);
+  }
+  return { indices, values, offsets };
+}
+
+/**
+ * Scores every digest of one shard (`shard` of `shards`) against the query, streamed in batches.
+ * On a large store the batches are scored on the worker pool while the next ones are read.
+ */
 export async function scanShard(
   store: Store,
   plan: SearchPlan,
@@ -154,20 +182,36 @@ export async function scanShard(
   const best = new Best(opts.maxRerank);
   let scanned = 0;
   let standing = 0;
+  const take = (camera: string, score: number) => {
+    scanned++;
+    if (score >= plan.standOutScore) standing++;
+    best.offer({ camera, score });
+  };
+  const parallel =
+    threadCount() > 1 && plan.digestible.length >= (options.parallelFrom ?? PARALLEL_FROM) * shard.count;
+  const inFlight: Promise<void>[] = [];
   for (const group of plan.shapes.values()) {
     const { w: width, h: height } = group[0];
     if (!plan.digestible.some((r) => r.width === width && r.height === height)) continue;
-    const residuals = group.map((o) => o.residual);
-    const intensities = group.map((o) => o.intensity);
-    for await (const batch of store.scanDigests({ width, height, batchSize: opts.batchSize, shard })) {
-      for (const entry of batch) {
-        const score = bestDigestScore(entry.digest, residuals, intensities);
-        scanned++;
-        if (score >= plan.standOutScore) standing++;
-        best.offer({ camera: entry.camera, score });
+    const residuals = group.map((o) => (parallel ? shared(o.residual) : o.residual));
+    const intensities = group.map((o) => (parallel ? shared(o.intensity) : o.intensity));
+    const batchSize = parallel ? Math.min(opts.batchSize, 128) : opts.batchSize;
+    for await (const batch of store.scanDigests({ width, height, batchSize, shard })) {
+      if (!parallel) {
+        for (const entry of batch) take(entry.camera, bestDigestScore(entry.digest, residuals, intensities));
+        continue;
       }
+      const cameras = batch.map((e) => e.camera);
+      const task = runDigestScores({ residuals, intensities, ...pack(batch) }).then((scores) => {
+        for (let j = 0; j < cameras.length; j++) take(cameras[j], scores[j]);
+      });
+      task.catch(() => undefined); // handled below (Promise.all); not an unhandled rejection meanwhile
+      inFlight.push(task);
+      // Reading stays at most two batches per thread ahead of the scoring.
+      if (inFlight.length >= 2 * threadCount()) await inFlight.shift();
     }
   }
+  await Promise.all(inFlight);
   return { ranked: best.items, scanned, standing, seconds: (performance.now() - t0) / 1000 };
 }
 
