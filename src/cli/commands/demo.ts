@@ -21,7 +21,9 @@ export function registerDemo(program: Command, ctx: () => Context): void {
     const base = ctx();
     const dir = resolve(String(o.dir));
     // The demo keeps its own store beside its photos unless --data-dir is given.
-    const c = base.global.dataDir ? base : new Context({ ...base.global, dataDir: join(dir, 'store'), databaseUrl: null });
+    const c = base.global.dataDir
+      ? base
+      : new Context({ ...base.global, dataDir: join(dir, 'store'), databaseUrl: null });
     const t0 = performance.now();
     c.log(`simulating cameras in ${dir} …`);
     const sim = await simulate(simulationOptions(dir, o));
