@@ -194,6 +194,17 @@ export function registerMatch(program: Command, ctx: () => Context): void {
         await queue.close();
       }
     } else report = await identifyFile(store, image, searchOptions);
+    if (report.results.length === 0) {
+      // Nothing of this size in either orientation: said as the detector says it for one camera.
+      const all = await store.listFingerprints();
+      const whom = all.length === 1 ? all[0].camera : `any of ${all.length} fingerprints`;
+      const sizes =
+        all.length === 1 ? `the fingerprint ${all[0].width}×${all[0].height}` : 'every fingerprint';
+      throw new InputError(
+        `${image}: not comparable with ${whom}: image ${report.width}×${report.height} is larger than ${sizes} ` +
+          'in every orientation (different resolution or camera setting)',
+      );
+    }
     requireComparable(image, { ...report, results: report.results, seconds: report.totalSeconds });
     await record(
       store,
