@@ -198,11 +198,13 @@ export function registerMatch(program: Command, ctx: () => Context): void {
       // Nothing of this size in either orientation: said as the detector says it for one camera.
       const all = await store.listFingerprints();
       const whom = all.length === 1 ? all[0].camera : `any of ${all.length} fingerprints`;
-      const sizes =
-        all.length === 1 ? `the fingerprint ${all[0].width}×${all[0].height}` : 'every fingerprint';
+      const why =
+        all.length === 1
+          ? `is larger than the fingerprint ${all[0].width}×${all[0].height} in every orientation`
+          : 'fits none of them in any orientation';
       throw new InputError(
-        `${image}: not comparable with ${whom}: image ${report.width}×${report.height} is larger than ${sizes} ` +
-          'in every orientation (different resolution or camera setting)',
+        `${image}: not comparable with ${whom}: image ${report.width}×${report.height} ${why} ` +
+          '(different resolution or camera setting)',
       );
     }
     requireComparable(image, { ...report, results: report.results, seconds: report.totalSeconds });
