@@ -36,16 +36,30 @@ const [width, height] = args.size.split('x').map(Number);
 const counts = args.counts.split(',').map(Number);
 const CLI = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'bin', 'camprint.js');
 
-/** xorshift32 Gaussians (Box–Muller): fast enough for 10^9 values. */
+/**
+ * Gaussians from xoshiro128** (state seeded by splitmix32 from the seed): one stream per seed
+ * with a 2^128 period, so no two fingerprints share a stretch of values (a 32-bit generator's
+ * single cycle would make shifted copies of one another).
+ */
 function gaussianFill(out: Float32Array, seed: number, sigma: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
+  let z = seed >>> 0;
+  const splitmix = () => {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+    return (t ^ (t >>> 16)) >>> 0;
+  };
+  let [a, b, c, d] = [splitmix(), splitmix(), splitmix(), splitmix()];
   const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
+    const r = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    return (r + 0.5) / 4294967296;
   };
   for (let i = 0; i < out.length; i += 2) {
     const r = sigma * Math.sqrt(-2 * Math.log(next()));

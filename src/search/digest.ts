@@ -6,8 +6,8 @@
  */
 import type { FingerprintDigest } from '../store/index.js';
 
-/** Digest size by default: 8,192 values (64 KiB per fingerprint as stored). */
-export const DEFAULT_DIGEST_SIZE = 8192;
+/** Digest size by default: 16,384 values (128 KiB per fingerprint as stored; see README for the trade-off). */
+export const DEFAULT_DIGEST_SIZE = 16_384;
 
 /**
  * The k largest-|K| entries of a fingerprint, indices ascending (row-major). k is clamped to the
