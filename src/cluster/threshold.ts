@@ -13,21 +13,12 @@
  * probability at most M·Q(τ) (Bonferroni); τ = Q⁻¹(P_FA / M) makes it P_FA. M is the number of
  * photo pairs compared, n(n − 1)/2 for n mutually comparable photos.
  */
-import { log10NormalTail } from '../prnu/index.js';
+import { normalUpperQuantile } from '../prnu/index.js';
 
 /** The z above which one test in `tests` is declared a match at family-wise false alarm `pfa`. */
 export function zThreshold(pfa: number, tests: number): number {
   if (!(pfa > 0 && pfa < 1)) throw new RangeError(`false-alarm rate must be in (0, 1), got ${pfa}`);
-  const target = Math.log10(pfa / Math.max(1, tests));
-  // Q is decreasing: bisection on log10 Q(z) = target.
-  let lo = 0;
-  let hi = 40;
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2;
-    if (log10NormalTail(mid) > target) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
+  return normalUpperQuantile(pfa / Math.max(1, tests));
 }
 
 /**

@@ -38,4 +38,4 @@ export {
   type DetectOptions,
   type Plane,
 } from './detect.js';
-export { falseAlarm, log10NormalTail, thresholdFor, type FalseAlarm } from './stats.js';
+export { falseAlarm, log10NormalTail, normalUpperQuantile, thresholdFor, type FalseAlarm } from './stats.js';

@@ -68,3 +68,17 @@ export function thresholdFor(pfa: number, tests = 1): number {
   }
   return (lo + hi) / 2;
 }
+
+/** x with Q(x) = p for the standard normal (the inverse of the tail above), by bisection on log10 Q. */
+export function normalUpperQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`probability must be in (0, 1), got ${p}`);
+  const target = Math.log10(p);
+  let lo = -40;
+  let hi = 40;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (log10NormalTail(mid) > target) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

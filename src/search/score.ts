@@ -5,7 +5,9 @@
  * (the products of independent zero-mean terms average out), so scores of fingerprints with
  * digests of different sizes can be ranked together and tested against one threshold.
  */
-import { log10NormalTail } from '../prnu/index.js';
+import { normalUpperQuantile } from '../prnu/index.js';
+
+export { normalUpperQuantile };
 import type { FingerprintDigest } from '../store/index.js';
 
 /**
@@ -123,18 +125,4 @@ function scoreFromSums(m: Float64Array, at: number, k: number): number {
  */
 export function standOutScore(count: number, pFalseAlarm: number): number {
   return normalUpperQuantile(pFalseAlarm / Math.max(1, count));
-}
-
-/** x with Q(x) = p for the standard normal, by bisection on log10 Q (prnu/stats). */
-export function normalUpperQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) throw new RangeError(`probability must be in (0, 1), got ${p}`);
-  const target = Math.log10(p);
-  let lo = -40;
-  let hi = 40;
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2;
-    if (log10NormalTail(mid) > target) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
 }

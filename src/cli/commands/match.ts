@@ -215,18 +215,7 @@ export function registerMatch(program: Command, ctx: () => Context): void {
     );
     const tested = new Set(report.results.map((r) => r.camera));
     const candidates = [
-      ...report.results.map((r) => ({
-        camera: r.camera,
-        pce: r.pce,
-        match: r.match,
-        comparable: r.comparable,
-        pFalseAlarm: r.pFalseAlarm,
-        log10PFalseAlarm: r.log10PFalseAlarm,
-        shift: r.shift,
-        rotation: r.rotation,
-        digestScore: r.digestScore,
-        ...(r.reason ? { reason: r.reason } : {}),
-      })),
+      ...report.results.map((r) => ({ ...candidate(r), digestScore: r.digestScore })),
       // Below the re-ranked ones: the next best digest scores, untested by PCE.
       ...report.ranked
         .filter((d) => !tested.has(d.camera))
@@ -267,6 +256,21 @@ export function registerMatch(program: Command, ctx: () => Context): void {
   });
 }
 
+/** One candidate of identify's answer (CLI-CONTRACT: camera, pce, match, and the detector's figures). */
+function candidate(r: MatchResult) {
+  return {
+    camera: r.camera,
+    pce: r.pce,
+    match: r.match,
+    comparable: r.comparable,
+    pFalseAlarm: r.pFalseAlarm,
+    log10PFalseAlarm: r.log10PFalseAlarm,
+    shift: r.shift,
+    rotation: r.rotation,
+    ...(r.reason ? { reason: r.reason } : {}),
+  };
+}
+
 /** identify --exhaustive: every stored fingerprint through the full detector, ranked by PCE. */
 async function identifyExhaustive(
   c: Context,
@@ -281,17 +285,7 @@ async function identifyExhaustive(
   requireComparable(image, report);
   await record(store, report, { ...dopts, ...ropts, command: 'identify', method: 'exhaustive' });
   const ranked = [...report.results].sort((a, b) => (b.pce ?? -Infinity) - (a.pce ?? -Infinity));
-  const candidates = ranked.slice(0, top).map((r) => ({
-    camera: r.camera,
-    pce: r.pce,
-    match: r.match,
-    comparable: r.comparable,
-    pFalseAlarm: r.pFalseAlarm,
-    log10PFalseAlarm: r.log10PFalseAlarm,
-    shift: r.shift,
-    rotation: r.rotation,
-    ...(r.reason ? { reason: r.reason } : {}),
-  }));
+  const candidates = ranked.slice(0, top).map(candidate);
   const doc = {
     file: image,
     sha256: report.sha256,
