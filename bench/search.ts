@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '/tmp/camprint-bench-search' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'boolean', default: false },
+    'no-rotations': { type: 'boolean', default: false },
   },
 });
 const [width, height] = args.size.split('x').map(Number);
@@ -139,8 +140,8 @@ for (const count of counts) {
   for (let qi = 0; qi < queries; qi++) {
     const target = records[Math.floor(((qi + 0.5) / queries) * records.length)];
     const fp = (await store.getFingerprint(target.camera))!;
-    const q = probe(fp.data, Number(args.pce), 7919 * (qi + 1));
-    const report = await searchStore(store, q);
+    const q = probe(fp.data, Number(args.pce), 2_000_000_000 + qi); // noise seeds apart from the fingerprints' (1…count);
+    const report = await searchStore(store, q, { rotations: !args['no-rotations'] });
     scan += report.seconds.scan;
     rerank += report.seconds.rerank;
     if (report.results[0].camera === target.camera && report.results[0].match) right++;
