@@ -5,12 +5,11 @@
  * by the full detector, exactly as the one-process search does (search.ts).
  */
 import { resolve } from 'node:path';
-import { initFft } from '../prnu/index.js';
-import { queryResidual, type MatchOptions } from '../services/index.js';
+import type { MatchOptions } from '../services/index.js';
 import type { Store } from '../store/index.js';
 import { runQueued, type Queue } from '../queue/index.js';
 import { ensureDigests } from './backfill.js';
-import type { IdentifyReport } from './identify.js';
+import { identifyReport, timedResidual, type IdentifyReport } from './identify.js';
 import { mergeScans, planSearch, rerank, type SearchOptions, type ShardScan } from './search.js';
 
 export async function identifyDistributed(
@@ -36,23 +35,9 @@ export async function identifyDistributed(
       ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
     }),
   );
-  await initFft();
-  const tq = performance.now();
-  const q = await queryResidual(file, options);
-  const t1 = performance.now();
+  const { q, residualSeconds } = await timedResidual(file, options);
   const plan = await planSearch(store, q, options);
   const scans = (await Promise.all(jobs)) as unknown as ShardScan[];
   const report = await rerank(store, q, plan, mergeScans(scans, options), options);
-  return {
-    ...report,
-    file,
-    sha256: q.sha256,
-    width: q.width,
-    height: q.height,
-    orientation: q.orientation,
-    digestsMade,
-    residualSeconds: (t1 - tq) / 1000,
-    totalSeconds: (performance.now() - t0) / 1000,
-    shards,
-  };
+  return { ...identifyReport(report, file, q, digestsMade, residualSeconds, t0), shards };
 }
