@@ -4,7 +4,7 @@
  *     make it zero-mean and unit-norm: one row of the matrix X whose Gram matrix is the NCCs;
  *   clusterDots: one tile of X·Xᵀ from two blocks of rows held in shared memory.
  */
-import { decodeImage } from '../image/index.js';
+import { centreCrop, decodeImage } from '../image/index.js';
 import { extractResidual, initFft, rgbToGrey, type ResidualOptions } from '../prnu/index.js';
 import { InputError } from '../util/errors.js';
 import { dotBlock, normaliseUnit } from './ncc.js';
@@ -54,27 +54,12 @@ export interface ClusterDotsTask {
   symmetric: boolean;
 }
 
-/**
- * The centred crop of an (h, w) image: sides min(side, h), min(side, w) rounded down to even, at
- * even offsets (the 2×2 colour-filter phase kept). The same window as pool's centreCrop, which is
- * not imported because the pool's worker imports this module.
- */
-export function centredCrop(
-  h: number,
-  w: number,
-  side: number,
-): { y: number; x: number; ch: number; cw: number } {
-  const ch = Math.min(side, h) & ~1;
-  const cw = Math.min(side, w) & ~1;
-  return { y: ((h - ch) >> 1) & ~1, x: ((w - cw) >> 1) & ~1, ch, cw };
-}
-
 /** Decode → centred crop → residual of the crop → weighting → zero-mean, unit-norm. */
 export async function clusterCrop(task: ClusterCropTask): Promise<ClusterCropResult> {
   await initFft();
   const img = await decodeImage(task.file, { maxPixels: task.maxPixels });
   const { width, height } = img;
-  const { y, x, ch, cw } = centredCrop(height, width, task.side);
+  const { y, x, ch, cw } = centreCrop(height, width, task.side);
   if (ch < MIN_CROP || cw < MIN_CROP)
     throw new InputError(
       `${task.file}: image ${width}×${height} is too small to cluster (${MIN_CROP}×${MIN_CROP} at least)`,

@@ -23,7 +23,8 @@ import type { DigestScoresTask } from '../search/task.js';
 
 export type { ResidualResult, SumsResult, CropSums, ImageMeta, CropsResult } from './worker.js';
 export { imageMeta } from './worker.js';
-export { centreCrop, cropArray } from './worker.js';
+export { cropArray } from './worker.js';
+export { centreCrop } from '../image/index.js';
 
 let pool: Piscina | undefined;
 

@@ -4,7 +4,7 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import type { MessagePort } from 'node:worker_threads';
-import { decodeImage, type DecodedImage } from '../image/index.js';
+import { centreCrop, decodeImage, type DecodedImage } from '../image/index.js';
 import { InputError } from '../util/errors.js';
 import {
   initFft,
@@ -147,17 +147,6 @@ export type Task =
 
 /** Blind clustering's tasks (cluster/task.ts). */
 export type ClusterTask = ClusterCropTask | ClusterDotsTask;
-
-/** Top-left corner of the centred (side × side) crop of an (h, w) image, and its actual size. */
-export function centreCrop(
-  h: number,
-  w: number,
-  side: number,
-): { y: number; x: number; ch: number; cw: number } {
-  const ch = Math.min(side, h) & ~1;
-  const cw = Math.min(side, w) & ~1;
-  return { y: ((h - ch) >> 1) & ~1, x: ((w - cw) >> 1) & ~1, ch, cw };
-}
 
 /** Copies the (ch, cw) window at (y, x) of a (h, w, channels) array. */
 export function cropArray(
