@@ -100,13 +100,10 @@ export function runClusterDots(task: Omit<ClusterDotsTask, 'kind'>): Promise<Flo
   return runTask({ ...task, kind: 'clusterDots' });
 }
 
-/** Search: the digest scores of one packed batch; its packed arrays are moved, not copied (search/task.ts). */
+/** Search: the digest scores of one batch; the digests' buffers are moved, not copied (search/task.ts). */
 export function runDigestScores(task: Omit<DigestScoresTask, 'kind'>): Promise<Float64Array> {
-  return runTask({ ...task, kind: 'digestScores' }, [
-    task.indices.buffer as ArrayBuffer,
-    task.values.buffer as ArrayBuffer,
-    task.offsets.buffer as ArrayBuffer,
-  ]);
+  const buffers = new Set(task.digests.map((d) => d.indices.buffer as ArrayBuffer));
+  return runTask({ ...task, kind: 'digestScores' }, [...buffers]);
 }
 
 /** Stops the workers (lets the process exit promptly). */

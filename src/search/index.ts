@@ -4,7 +4,8 @@
  * best few are re-ranked by the full PCE detector (search.ts), which alone decides.
  */
 export { DEFAULT_DIGEST_SIZE, makeDigest } from './digest.js';
-export { bestDigestScore, digestScore, normalUpperQuantile, standOutScore } from './score.js';
+export { digestScore, scoreFromSums, normalUpperQuantile, standOutScore } from './score.js';
+export { DigestScorer } from './kernel.js';
 export { ensureDigests } from './backfill.js';
 export {
   searchStore,

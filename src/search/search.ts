@@ -9,8 +9,10 @@
 import { rotatePlane, type DetectOptions, type Plane } from '../prnu/index.js';
 import { runDigestScores, threadCount, type ResidualResult } from '../pool/index.js';
 import { testFingerprint, type MatchResult } from '../services/index.js';
-import type { DigestEntry, FingerprintRecord, Store } from '../store/index.js';
-import { bestDigestScore, standOutScore } from './score.js';
+import type { DigestEntry, FingerprintDigest, FingerprintRecord, Store } from '../store/index.js';
+import { standOutScore } from './score.js';
+import { threadScorer } from './kernel.js';
+import { randomUUID } from 'node:crypto';
 
 export interface SearchOptions extends DetectOptions {
   /** Candidates always re-ranked by full PCE (the best digest scores): 5. */
@@ -154,17 +156,27 @@ function shared(a: Float32Array): Float32Array {
   return out;
 }
 
-/** The digests of a batch end to end, as one pool task takes them. */
-function pack(batch: DigestEntry[]): { indices: Uint32Array; values: Float32Array; offsets: Uint32Array } {
-  const offsets = new Uint32Array(batch.length + 1);
-  for (let j = 0; j < batch.length; j++) offsets[j + 1] = offsets[j] + batch[j].digest.indices.length;
-  const indices = new Uint32Array(offsets[batch.length]);
-  const values = new Float32Array(offsets[batch.length]);
-  for (let j = 0; j < batch.length; j++) {
-    indices.set(batch[j].digest.indices, offsets[j]);
-    values.set(batch[j].digest.values, offsets[j]);
-  }
-  return { indices, values, offsets };
+/**
+ * The batch's digests, each in an ArrayBuffer of its own, so a worker can take them without a
+ * copy: the store's blob when the digest views one whole (the usual case), else a copy.
+ */
+function movable(batch: DigestEntry[]): FingerprintDigest[] {
+  return batch.map(({ digest: d }) => {
+    const k = d.indices.length;
+    const whole =
+      d.indices.buffer === d.values.buffer &&
+      !(d.indices.buffer instanceof SharedArrayBuffer) &&
+      d.indices.byteOffset === 0 &&
+      d.values.byteOffset === 4 * k &&
+      d.indices.buffer.byteLength === 8 * k;
+    if (whole) return d;
+    const buffer = new ArrayBuffer(8 * k);
+    const indices = new Uint32Array(buffer, 0, k);
+    const values = new Float32Array(buffer, 4 * k, k);
+    indices.set(d.indices);
+    values.set(d.values);
+    return { indices, values };
+  });
 }
 
 /**
@@ -196,15 +208,20 @@ export async function scanShard(
     const residuals = group.map((o) => (parallel ? shared(o.residual) : o.residual));
     const intensities = group.map((o) => (parallel ? shared(o.intensity) : o.intensity));
     const batchSize = parallel ? Math.min(opts.batchSize, 128) : opts.batchSize;
+    const queryKey = randomUUID();
     for await (const batch of store.scanDigests({ width, height, batchSize, shard })) {
       if (!parallel) {
-        for (const entry of batch) take(entry.camera, bestDigestScore(entry.digest, residuals, intensities));
+        const scorer = threadScorer();
+        scorer.setQuery(queryKey, residuals, intensities);
+        for (const entry of batch) take(entry.camera, scorer.score(entry.digest));
         continue;
       }
       const cameras = batch.map((e) => e.camera);
-      const task = runDigestScores({ residuals, intensities, ...pack(batch) }).then((scores) => {
-        for (let j = 0; j < cameras.length; j++) take(cameras[j], scores[j]);
-      });
+      const task = runDigestScores({ queryKey, residuals, intensities, digests: movable(batch) }).then(
+        (scores) => {
+          for (let j = 0; j < cameras.length; j++) take(cameras[j], scores[j]);
+        },
+      );
       task.catch(() => undefined); // handled below (Promise.all); not an unhandled rejection meanwhile
       inFlight.push(task);
       // Reading stays at most two batches per thread ahead of the scoring.

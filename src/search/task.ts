@@ -2,29 +2,23 @@
  * The search's pool task (run on worker threads by pool/worker.ts): the digest scores of one
  * batch of digests, packed end to end, against the query's orientations held in shared memory.
  */
-import { bestDigestScore } from './score.js';
+import { threadScorer } from './kernel.js';
+import type { FingerprintDigest } from '../store/index.js';
 
 export interface DigestScoresTask {
   kind: 'digestScores';
+  /** Names the query: a worker lays out a query it has seen before only once (kernel.ts). */
+  queryKey: string;
   /** The query's orientations (residual, intensity), in SharedArrayBuffers: read, never copied. */
   residuals: Float32Array[];
   intensities: Float32Array[];
-  /** The batch's digests end to end: digest j is [offsets[j], offsets[j + 1]). */
-  indices: Uint32Array;
-  values: Float32Array;
-  offsets: Uint32Array;
+  /** The batch's digests, each in an ArrayBuffer of its own (moved here, not copied). */
+  digests: FingerprintDigest[];
 }
 
-/** bestDigestScore of each digest of the batch. */
+/** The best digest score over the query's orientations, for each digest of the batch. */
 export function digestScores(task: DigestScoresTask): Float64Array {
-  const { indices, values, offsets } = task;
-  const out = new Float64Array(offsets.length - 1);
-  for (let j = 0; j < out.length; j++) {
-    const digest = {
-      indices: indices.subarray(offsets[j], offsets[j + 1]),
-      values: values.subarray(offsets[j], offsets[j + 1]),
-    };
-    out[j] = bestDigestScore(digest, task.residuals, task.intensities);
-  }
-  return out;
+  const scorer = threadScorer();
+  scorer.setQuery(task.queryKey, task.residuals, task.intensities);
+  return Float64Array.from(task.digests, (d) => scorer.score(d));
 }
