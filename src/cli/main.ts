@@ -21,6 +21,9 @@ import { registerInspect } from './commands/inspect.js';
 import { registerTables } from './commands/tables.js';
 import { registerDefects } from './commands/defects.js';
 import { registerAudit } from './commands/audit.js';
+import { registerServe } from './commands/serve.js';
+import { registerCase } from './commands/case.js';
+import { registerReport } from './commands/report.js';
 
 let context: Context | undefined;
 const program = new Command('camprint')
@@ -50,6 +53,9 @@ for (const register of [
   registerTables,
   registerDefects,
   registerAudit,
+  registerServe,
+  registerCase,
+  registerReport,
 ]) {
   register(program, ctx);
 }

@@ -34,3 +34,4 @@ export { readEvidenceFile, scoreFrame } from './intake.js';
 export type { ScoredFrame } from './intake.js';
 export { inspectImage, intakeImage } from './inspect.js';
 export type { InspectResult, InspectOptions, DefectComparison } from './inspect.js';
+export { inspectAndRecord, recordInspection } from './record.js';

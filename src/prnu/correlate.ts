@@ -148,3 +148,30 @@ export function pceAt(
   const value = cc[(((dy % h) + h) % h) * w + (((dx % w) + w) % w)];
   return { pce: (Math.sign(value) * value * value) / energy, energy, value };
 }
+
+/**
+ * The surface in the (2r+1)×(2r+1) window centred on the shift (dy, dx) (circularly), in units of
+ * σ = √energy, the RMS correlation away from the peak (pceAt's `energy`). In these units the value
+ * at the peak is sign(c)·√PCE, and a value where no sensor pattern lines up is about N(0, 1): a
+ * match shows one value far above its neighbours, a non-match a field of like values.
+ * Returns (2r+1)² values, row-major: rows dy−r … dy+r, columns dx−r … dx+r.
+ */
+export function surfaceWindow(
+  s: Surface,
+  dy: number,
+  dx: number,
+  radius: number,
+  energy: number,
+): Float32Array {
+  const { cc, h, w } = s;
+  const side = 2 * radius + 1;
+  const sigma = Math.sqrt(energy);
+  const out = new Float32Array(side * side);
+  for (let y = 0; y < side; y++) {
+    const row = ((((dy - radius + y) % h) + h) % h) * w;
+    for (let x = 0; x < side; x++) {
+      out[y * side + x] = cc[row + ((((dx - radius + x) % w) + w) % w)] / sigma;
+    }
+  }
+  return out;
+}

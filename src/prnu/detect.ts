@@ -9,7 +9,7 @@
  * query are tried where their size fits the fingerprint (portrait shots); rotations tested count
  * in the false-alarm probability.
  */
-import { crossCorrelate, findPeak, pceAt, type ShiftRange } from './correlate.js';
+import { crossCorrelate, findPeak, pceAt, surfaceWindow, type ShiftRange } from './correlate.js';
 import { falseAlarm } from './stats.js';
 
 export interface DetectOptions {
@@ -23,6 +23,11 @@ export interface DetectOptions {
   stopAtMatch?: boolean;
   /** Half-width of the peak's exclusion neighbourhood (default 5: 11×11). */
   exclusionRadius?: number;
+  /**
+   * When set (r > 0), the detection carries the correlation surface in the (2r+1)×(2r+1) window
+   * around the peak of the best rotation (surfaceWindow: in σ units), to be plotted. Default 0: none.
+   */
+  surfaceRadius?: number;
 }
 
 export const DETECT_DEFAULTS = {
@@ -31,6 +36,7 @@ export const DETECT_DEFAULTS = {
   rotations: true,
   stopAtMatch: true,
   exclusionRadius: 5,
+  surfaceRadius: 0,
 };
 
 export interface Detection {
@@ -47,6 +53,12 @@ export interface Detection {
   tests: number;
   threshold: number;
   match: boolean;
+  /**
+   * The correlation around the peak, when asked for (DetectOptions.surfaceRadius): (2r+1)² values,
+   * row-major, centred on `shift`, in units of the RMS correlation away from the peak (so the centre
+   * is sign·√PCE).
+   */
+  surface?: { radius: number; values: Float32Array };
 }
 
 export interface NotComparable {
@@ -149,9 +161,10 @@ export function detect(K: Plane, W: Plane, I: Plane, options: DetectOptions = {}
       : crossCorrelate(K.data, K.h, K.w, multiply(w.data, i.data), w.h, w.w);
     const peak = findPeak(surface, range);
     tests += peak.positions;
-    const { pce } = pceAt(surface, peak.dy, peak.dx, opts.exclusionRadius);
+    const { pce, energy } = pceAt(surface, peak.dy, peak.dx, opts.exclusionRadius);
     if (!best || pce > best.pce) {
       const ncc = nccAt(K, w, i, peak.dy, peak.dx);
+      const r = opts.surfaceRadius;
       best = {
         comparable: true,
         pce,
@@ -163,6 +176,9 @@ export function detect(K: Plane, W: Plane, I: Plane, options: DetectOptions = {}
         tests: 0,
         threshold: opts.threshold,
         match: pce > opts.threshold,
+        ...(r > 0
+          ? { surface: { radius: r, values: surfaceWindow(surface, peak.dy, peak.dx, r, energy) } }
+          : {}),
       };
     }
     if (best.match && opts.stopAtMatch) break;

@@ -25,6 +25,7 @@ export {
   crossCorrelate,
   findPeak,
   pceAt,
+  surfaceWindow,
   correlationGrid,
   type Surface,
   type ShiftRange,

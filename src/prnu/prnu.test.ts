@@ -191,3 +191,35 @@ test('detect finds a crop at an odd offset and a rotated query, and says when si
   );
   assert.equal(big.comparable, false);
 });
+
+test('detect gives the correlation window around the peak on request: √PCE at the centre, noise around it', () => {
+  const h = 96,
+    w = 128;
+  const rnd = lcg(23);
+  const K = new Float32Array(h * w).map(() => rnd());
+  const I = { data: new Float32Array(h * w).fill(1), h, w };
+  const own = { data: K.map((k) => 0.2 * k + rnd()), h, w };
+  const other = { data: new Float32Array(h * w).map(() => rnd()), h, w };
+  const radius = 6;
+  const side = 2 * radius + 1;
+  assert.equal((detect({ data: K, h, w }, own, I) as { surface?: unknown }).surface, undefined, 'opt-in');
+  for (const [W, match] of [
+    [own, true],
+    [other, false],
+  ] as const) {
+    const d = detect({ data: K, h, w }, W, I, { surfaceRadius: radius, rotations: false });
+    assert.ok(d.comparable && d.surface, JSON.stringify(d));
+    assert.equal(d.match, match);
+    assert.equal(d.surface.radius, radius);
+    assert.equal(d.surface.values.length, side * side);
+    const centre = d.surface.values[radius * side + radius];
+    assert.ok(
+      Math.abs(centre - Math.sign(centre) * Math.sqrt(Math.abs(d.pce))) < 1e-3 * (1 + Math.abs(centre)),
+    );
+    // Away from the centre, values in σ units: about N(0, 1), the match's peak far above them.
+    const rest = Array.from(d.surface.values).filter((_, i) => i !== radius * side + radius);
+    const rms = Math.sqrt(rest.reduce((a, v) => a + v * v, 0) / rest.length);
+    assert.ok(rms > 0.5 && rms < 1.6, `rms ${rms}`);
+    if (match) assert.ok(centre > 5 * Math.max(...rest.map(Math.abs)), `centre ${centre}`);
+  }
+});

@@ -11,6 +11,7 @@ import {
   fingerprintFromSums,
   detect,
   RESIDUAL_DEFAULTS,
+  DEFAULT_WINDOWS,
   type ResidualOptions,
 } from '../prnu/index.js';
 import { runSums, threadCount, type CropSums, type ImageMeta } from '../pool/index.js';
@@ -105,14 +106,27 @@ export async function buildFingerprint(
     quality: qualityFigures(crops, fingerprint),
     params: {
       method: 'ml-fingerprint',
-      wavelet: 'db4',
-      ...residualOpts,
-      wienerWindows: [3, 5, 7, 9],
-      zeroMean: 'cfa-2x2-rows-cols',
-      wienerDft: true,
+      ...residualParams(residualOpts),
       saturationMask: true,
       threads: shares,
     },
+  };
+}
+
+/**
+ * How residuals are extracted with these options, every parameter named (for a fingerprint's
+ * stored params and a report's methods section): db4 wavelet, `levels` levels, Wiener shrinkage
+ * of the detail sub-bands with noise σ and windows, CFA zero-mean, Wiener filtering in the DFT domain.
+ */
+export function residualParams(opts: ResidualOptions = {}): Record<string, unknown> {
+  return {
+    wavelet: 'db4',
+    levels: opts.levels ?? RESIDUAL_DEFAULTS.levels,
+    sigma: opts.sigma ?? RESIDUAL_DEFAULTS.sigma,
+    wienerSigma: opts.wienerSigma ?? RESIDUAL_DEFAULTS.wienerSigma,
+    wienerWindows: [...DEFAULT_WINDOWS],
+    zeroMean: 'cfa-2x2-rows-cols',
+    wienerDft: true,
   };
 }
 

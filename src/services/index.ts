@@ -1,6 +1,7 @@
 /** services/: the operations the CLI and the server share (decode → residual → fingerprint → match). */
 export {
   buildFingerprint,
+  residualParams,
   saveFingerprint,
   type BuildOptions,
   type BuiltFingerprint,

@@ -35,6 +35,12 @@ export interface MatchResult {
   match: boolean;
   threshold: number;
   tests?: number;
+  /**
+   * The correlation surface around the peak, when asked for (`surfaceRadius` in the options):
+   * (2r+1)² values, row-major, centred on `shift`, in units of the RMS correlation away from the
+   * peak, so the centre is sign·√PCE and values where nothing lines up are about N(0, 1).
+   */
+  surface?: { radius: number; values: number[] };
 }
 
 export interface MatchReport {
@@ -115,6 +121,7 @@ export function testFingerprint(
     match: r.match,
     threshold,
     tests: r.tests,
+    ...(r.surface ? { surface: { radius: r.surface.radius, values: Array.from(r.surface.values) } } : {}),
   };
 }
 

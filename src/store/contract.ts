@@ -23,6 +23,7 @@ import {
   sha256Of,
   words,
 } from './contract-data.js';
+import { CASE_FILE_ROLES } from './index.js';
 import type { JobRecord, Store } from './types.js';
 
 /** One fresh, empty database of the backend under test, and raw access to it. */
@@ -63,7 +64,7 @@ async function count(fx: StoreFixture, table: string): Promise<number> {
 
 /**
  * Everything a store holds, as seen through its interface and raw row counts. With `schemaVersion`
- * 1 or 2, only what a database of that version has.
+ * 1, 2 or 3, only what a database of that version has.
  */
 async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity): Promise<unknown> {
   const fingerprints = await store.listFingerprints();
@@ -104,7 +105,18 @@ async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity
   if (schemaVersion < 3) return v2;
   for (const t of ['jpeg_tables', 'jpeg_table_sources', 'defect_maps', 'defect_map_sources'])
     counts[t] = await count(fx, t);
-  return { ...v2, jpegTables: await store.listJpegTables(), defectMaps: await store.listDefectMaps() };
+  const v3 = { ...v2, jpegTables: await store.listJpegTables(), defectMaps: await store.listDefectMaps() };
+  if (schemaVersion < 4) return v3;
+  for (const t of ['cases', 'case_files', 'case_notes']) counts[t] = await count(fx, t);
+  const cases = [];
+  for (const c of await store.listCases()) {
+    cases.push({
+      record: c,
+      files: await store.listCaseFiles(c.name),
+      notes: await store.listCaseNotes(c.name),
+    });
+  }
+  return { ...v3, cases };
 }
 
 /** Waits long enough for the next timestamp (milliseconds) to differ. */
@@ -1196,6 +1208,257 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         await fx.clearFailure('audit_log');
         assert.deepEqual(await snapshot(store, fx), before);
       }));
+
+    test('a case is created with its fields, updated field by field, listed by name, and audited', () =>
+      withStore(async (store) => {
+        assert.deepEqual(await store.listCases(), []);
+        assert.equal(await store.getCase('2025-017'), undefined);
+        const bare = await store.putCase({ name: 'b-case' });
+        assert.deepEqual(
+          [bare.name, bare.title, bare.question, bare.examiner, bare.cameras],
+          ['b-case', '', '', '', []],
+        );
+        assert.equal(bare.createdAt, bare.updatedAt);
+        const created = await store.putCase({
+          name: '2025-017',
+          title: 'Threatening letter photos',
+          question: 'Was photo 1 taken with the seized Nikon D70?\nIf not, with which camera?',
+          examiner: 'J. Doe',
+          cameras: ['Nikon_D70_0', 'Nikon_D70s_1'],
+          actor: 'jdoe',
+        });
+        assert.deepEqual(await store.getCase('2025-017'), created);
+        assert.deepEqual(created.cameras, ['Nikon_D70_0', 'Nikon_D70s_1']);
+        assert.match(created.question, /\nIf not/);
+        assert.deepEqual(
+          (await store.listCases()).map((c) => c.name),
+          ['2025-017', 'b-case'],
+        );
+        await tick();
+        const updated = await store.putCase({ name: '2025-017', examiner: 'A. Smith', cameras: [] });
+        assert.deepEqual(
+          { ...updated, updatedAt: created.updatedAt },
+          { ...created, examiner: 'A. Smith', cameras: [] },
+          'only the given fields change',
+        );
+        assert.equal(updated.createdAt, created.createdAt);
+        assert.ok(updated.updatedAt > created.updatedAt, 'updatedAt moves');
+        // Naming the case with nothing to change writes nothing.
+        const entries = (await store.listAudit()).length;
+        assert.deepEqual(await store.putCase({ name: '2025-017' }), updated);
+        assert.equal((await store.listAudit()).length, entries);
+
+        const audit = await store.listAudit();
+        assert.deepEqual(
+          audit.map((a) => [a.action, a.subject, a.actor]),
+          [
+            ['case.create', 'case:b-case', 'tester'],
+            ['case.create', 'case:2025-017', 'jdoe'],
+            ['case.update', 'case:2025-017', 'tester'],
+          ],
+        );
+        assert.deepEqual(audit[1].details, {
+          title: created.title,
+          question: created.question,
+          examiner: 'J. Doe',
+          cameras: ['Nikon_D70_0', 'Nikon_D70s_1'],
+        });
+        assert.deepEqual(audit[2].details, {
+          examiner: 'A. Smith',
+          cameras: [],
+          previous: { examiner: 'J. Doe', cameras: ['Nikon_D70_0', 'Nikon_D70s_1'] },
+        });
+        assert.equal((await store.verifyAudit()).ok, true);
+      }));
+
+    test('an audit entry that names no actor gets the store’s', () =>
+      withStore(async (store) => {
+        const e = await store.appendAudit({ action: 'case.report', subject: 'case:k1', details: { n: 1 } });
+        assert.equal(e.actor, 'tester');
+        const named = await store.appendAudit({ actor: 'jdoe', action: 'case.report', subject: 'case:k1' });
+        assert.equal(named.actor, 'jdoe');
+        await assert.rejects(store.appendAudit({ actor: '', action: 'a', subject: 's' }), InputError);
+        assert.deepEqual(
+          (await store.listAudit()).map((a) => a.actor),
+          ['tester', 'jdoe'],
+        );
+      }));
+
+    test('files are added to a case once each, in order, with their images and an audit entry each', () =>
+      withStore(async (store) => {
+        await store.putCase({ name: 'k1' });
+        await store.putCase({ name: 'k2' });
+        const q1 = imageInput('q1', { width: 3008, height: 2000, exif: { model: 'NIKON D70' } });
+        const q2 = imageInput('q2');
+        const ref = imageInput('ref', { format: 'png' });
+        const added = await store.addCaseFiles(
+          'k1',
+          [
+            { image: q1, role: 'questioned' },
+            { image: q2, role: 'questioned' },
+            { image: { ...q1, path: '/copy/of/q1.jpg' }, role: 'reference' },
+            { image: ref, role: 'reference' },
+          ],
+          { actor: 'jdoe' },
+        );
+        assert.deepEqual(
+          added.map((f) => [f.case, f.sha256, f.path, f.role, f.width, f.height, f.format]),
+          [
+            ['k1', q1.sha256, q1.path, 'questioned', 3008, 2000, 'jpeg'],
+            ['k1', q2.sha256, q2.path, 'questioned', 640, 480, 'jpeg'],
+            ['k1', ref.sha256, ref.path, 'reference', 640, 480, 'png'],
+          ],
+          'a file given twice in one call is added once, as first given',
+        );
+        assert.deepEqual(await store.listCaseFiles('k1'), added);
+        assert.deepEqual((await store.getImage(q1.sha256))?.exif, { model: 'NIKON D70' });
+        const k1 = await store.getCase('k1');
+        assert.ok(k1 && k1.updatedAt >= k1.createdAt);
+
+        // Again: a no-op for the files the case has (their first role and path stay); new ones are added.
+        await tick();
+        const auditBefore = (await store.listAudit()).length;
+        const again = await store.addCaseFiles('k1', [
+          { image: { ...q2, path: '/moved/q2.jpg' }, role: 'reference' },
+          { image: imageInput('q3'), role: 'questioned' },
+        ]);
+        assert.deepEqual(again[0], added[1]);
+        assert.equal(again[1].sha256, sha256Of('q3'));
+        assert.deepEqual(
+          (await store.listCaseFiles('k1')).map((f) => f.sha256),
+          [q1.sha256, q2.sha256, ref.sha256, sha256Of('q3')],
+        );
+        assert.equal((await store.listAudit()).length, auditBefore + 1);
+        const noop = (await store.listAudit()).length;
+        assert.deepEqual(await store.addCaseFiles('k1', [{ image: q1, role: 'questioned' }]), [added[0]]);
+        assert.deepEqual(await store.addCaseFiles('k1', []), []);
+        assert.equal((await store.listAudit()).length, noop, 'nothing new, nothing audited');
+
+        // The same image in another case is that case's file.
+        const [inK2] = await store.addCaseFiles('k2', [
+          { image: { ...q1, path: '/k2/q1.jpg' }, role: 'reference' },
+        ]);
+        assert.deepEqual([inK2.case, inK2.path, inK2.role], ['k2', '/k2/q1.jpg', 'reference']);
+        assert.equal((await store.listCaseFiles('k1'))[0].path, q1.path);
+        assert.deepEqual(await store.listCaseNotes('k2'), []);
+
+        const audit = (await store.listAudit()).filter((a) => a.action === 'case.add-file');
+        assert.deepEqual(
+          audit.map((a) => [a.subject, a.actor, a.details]),
+          [
+            ['case:k1', 'jdoe', { sha256: q1.sha256, role: 'questioned', path: q1.path }],
+            ['case:k1', 'jdoe', { sha256: q2.sha256, role: 'questioned', path: q2.path }],
+            ['case:k1', 'jdoe', { sha256: ref.sha256, role: 'reference', path: ref.path }],
+            ['case:k1', 'tester', { sha256: sha256Of('q3'), role: 'questioned', path: '/evidence/q3.jpg' }],
+            ['case:k2', 'tester', { sha256: q1.sha256, role: 'reference', path: '/k2/q1.jpg' }],
+          ],
+        );
+        assert.equal((await store.verifyAudit()).ok, true);
+        assert.deepEqual([...CASE_FILE_ROLES], ['questioned', 'reference']);
+      }));
+
+    test('case notes are kept in order with their actor, and audited', () =>
+      withStore(async (store) => {
+        await store.putCase({ name: 'k1' });
+        const a = await store.addCaseNote('k1', 'Received the SD card sealed, bag 4411.');
+        await tick();
+        const b = await store.addCaseNote('k1', 'Two lines:\nflat-fields shot at the lab.', {
+          actor: 'jdoe',
+        });
+        assert.deepEqual(
+          [a.case, a.text, a.actor],
+          ['k1', 'Received the SD card sealed, bag 4411.', 'tester'],
+        );
+        assert.ok(b.id > a.id && b.createdAt > a.createdAt);
+        assert.deepEqual(await store.listCaseNotes('k1'), [a, b]);
+        assert.equal((await store.getCase('k1'))?.updatedAt, b.createdAt, 'a note changes the case');
+        const audit = (await store.listAudit()).filter((e) => e.action === 'case.note');
+        assert.deepEqual(
+          audit.map((e) => [e.subject, e.actor, e.details]),
+          [
+            ['case:k1', 'tester', { note: a.id, text: a.text }],
+            ['case:k1', 'jdoe', { note: b.id, text: b.text }],
+          ],
+        );
+      }));
+
+    test('bad case input, or an unknown case, is refused with InputError before anything is written', () =>
+      withStore(async (store, fx) => {
+        await store.putCase({ name: 'k1', cameras: ['cam'] });
+        await store.addCaseFiles('k1', [{ image: imageInput('q1'), role: 'questioned' }]);
+        await store.addCaseNote('k1', 'first');
+        const before = await snapshot(store, fx);
+        const q = { image: imageInput('q9'), role: 'questioned' as const };
+        const bad: [string, () => Promise<unknown>][] = [
+          ['empty name', () => store.putCase({ name: '' })],
+          ['name with spaces around', () => store.putCase({ name: ' k1' })],
+          ['name with a control character', () => store.putCase({ name: 'k\u0007' })],
+          ['title with a line break', () => store.putCase({ name: 'k2', title: 'a\nb' })],
+          ['title not text', () => store.putCase({ name: 'k2', title: 5 as never })],
+          ['camera listed twice', () => store.putCase({ name: 'k2', cameras: ['a', 'a'] })],
+          ['empty camera name', () => store.putCase({ name: 'k1', cameras: [''] })],
+          ['cameras not an array', () => store.putCase({ name: 'k1', cameras: 'cam' as never })],
+          ['bad actor', () => store.putCase({ name: 'k2', actor: '' })],
+          ['unknown case', () => store.addCaseFiles('nope', [q])],
+          ['unknown role', () => store.addCaseFiles('k1', [{ ...q, role: 'suspect' as never }])],
+          ['bad image', () => store.addCaseFiles('k1', [{ ...q, image: imageInput('x', { sha256: 'x' }) }])],
+          ['files not an array', () => store.addCaseFiles('k1', q as never)],
+          ['bad case name', () => store.addCaseFiles('', [q])],
+          ['note for an unknown case', () => store.addCaseNote('nope', 'text')],
+          ['empty note', () => store.addCaseNote('k1', '  ')],
+          ['note not text', () => store.addCaseNote('k1', 7 as never)],
+          ['note with a bad actor', () => store.addCaseNote('k1', 'x', { actor: ' a' })],
+          ['files of an unknown case', () => store.listCaseFiles('nope')],
+          ['notes of an unknown case', () => store.listCaseNotes('nope')],
+        ];
+        for (const [what, call] of bad) await assert.rejects(call, InputError, what);
+        assert.deepEqual(await snapshot(store, fx), before);
+        // A failure inside the database leaves everything as it was too.
+        await fx.injectFailure('audit_log');
+        await assert.rejects(store.putCase({ name: 'k2' }));
+        await assert.rejects(store.putCase({ name: 'k1', title: 'changed' }));
+        await assert.rejects(store.addCaseFiles('k1', [q]));
+        await assert.rejects(store.addCaseNote('k1', 'second'));
+        await fx.clearFailure('audit_log');
+        await fx.injectFailure('case_files');
+        await assert.rejects(store.addCaseFiles('k1', [q]));
+        await fx.clearFailure('case_files');
+        assert.deepEqual(await snapshot(store, fx), before);
+      }));
+
+    test('a version-3 database migrates to version 4 (cases) and keeps its data', async () => {
+      const fx = await makeFixture();
+      let store: Store | undefined;
+      try {
+        store = await fx.openAtVersion(3);
+        await store.putFingerprint(fingerprintInput('cam', 1));
+        await store.recordMatch(matchInput('q1'));
+        await store.putDefectMap(defectMapInput('cam', 1));
+        const before = await snapshot(store, fx, 3);
+        await assert.rejects(fx.raw('SELECT count(*) AS n FROM cases'), 'no cases at version 3');
+        await store.close();
+        store = await openStore(fx.options);
+        assert.ok((await store.info()).schemaVersion >= 4);
+        const migrations = await fx.raw('SELECT version, name FROM schema_migrations ORDER BY version');
+        assert.deepEqual(migrations[3] && [Number(migrations[3].version), migrations[3].name], [4, 'cases']);
+        assert.deepEqual(await snapshot(store, fx, 3), before);
+        assert.deepEqual(await store.listCases(), []);
+        // The images already known are the case's files; the audit chain goes on.
+        await store.putCase({ name: 'k1', cameras: ['cam'] });
+        const [f] = await store.addCaseFiles('k1', [
+          { image: imageInput('q1', { path: '/new.jpg' }), role: 'questioned' },
+        ]);
+        assert.deepEqual([f.sha256, f.path], [sha256Of('q1'), '/new.jpg']);
+        assert.equal((await store.listMatches({ imageSha256: f.sha256 })).length, 1);
+        assert.equal((await store.verifyAudit()).ok, true);
+        await store.close();
+        store = undefined;
+        await assert.rejects(fx.openAtVersion(3), /newer camprint/);
+      } finally {
+        await store?.close();
+        await fx.destroy();
+      }
+    });
 
     test('a version-2 database migrates to version 3 and keeps its data', async () => {
       const fx = await makeFixture();

@@ -231,8 +231,44 @@ CREATE TABLE defect_map_sources (
 CREATE INDEX defect_map_sources_image ON defect_map_sources (image_id);
 `;
 
+// Cases (cases/): the question, the files examined (each once per case, by image, in the order
+// added) and the examiner's notes. cameras: canonical JSON array of fingerprint names.
+const cases = `
+CREATE TABLE cases (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name       text NOT NULL UNIQUE,
+  title      text NOT NULL,
+  question   text NOT NULL,
+  examiner   text NOT NULL,
+  cameras    json NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE case_files (
+  id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  case_id  bigint NOT NULL REFERENCES cases (id),
+  image_id bigint NOT NULL REFERENCES images (id),
+  path     text NOT NULL,
+  role     text NOT NULL CHECK (role IN ('questioned', 'reference')),
+  added_at timestamptz NOT NULL,
+  UNIQUE (case_id, image_id)
+);
+CREATE INDEX case_files_image ON case_files (image_id);
+
+CREATE TABLE case_notes (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  case_id    bigint NOT NULL REFERENCES cases (id),
+  text       text NOT NULL,
+  actor      text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX case_notes_case ON case_notes (case_id, id);
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: initial },
   { version: 2, name: 'datasets and models', up: datasetsAndModels },
   { version: 3, name: 'evidence', up: evidence },
+  { version: 4, name: 'cases', up: cases },
 ];

@@ -37,6 +37,9 @@ import {
 import { AUDIT_LOCK, LOCK_CLASS, MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import {
   AUDIT_COLUMNS,
+  CASE_COLUMNS,
+  CASE_FILE_COLUMNS,
+  CASE_NOTE_COLUMNS,
   DATASET_COLUMNS,
   DEFECT_MAP_COLUMNS,
   FINGERPRINT_COLUMNS,
@@ -48,6 +51,9 @@ import {
   byCodePoint,
   toAuditEntry,
   toCameraRecord,
+  toCaseFile,
+  toCaseNote,
+  toCaseRecord,
   toDatasetRecord,
   toDefectMapRecord,
   toFingerprintRecord,
@@ -59,6 +65,9 @@ import {
   toStoredAuditRow,
   type AuditRowDb,
   type CameraRowDb,
+  type CaseFileRowDb,
+  type CaseNoteRowDb,
+  type CaseRowDb,
   type DatasetRowDb,
   type DefectMapRowDb,
   type FingerprintRowDb,
@@ -74,6 +83,11 @@ import type {
   AuditInput,
   AuditVerification,
   CameraRecord,
+  CaseFile,
+  CaseFileInput,
+  CaseInput,
+  CaseNote,
+  CaseRecord,
   DatasetInput,
   DatasetRecord,
   DefectMapRecord,
@@ -103,12 +117,16 @@ import type {
   StoredFingerprint,
 } from './types.js';
 import {
+  caseFields,
   checkDigest,
   checkInteger,
   checkLimit,
   checkName,
   checkSha256,
   normalizeAudit,
+  normalizeCase,
+  normalizeCaseFiles,
+  normalizeCaseNote,
   normalizeDataset,
   normalizeDefectMap,
   normalizeDigestScan,
@@ -123,6 +141,8 @@ import {
   normalizeMatchFilter,
   normalizeModel,
   normalizeModelPatch,
+  optionalActor,
+  withActor,
   type ImageRow,
 } from './validate.js';
 
@@ -1215,11 +1235,175 @@ class PostgresStore implements Store {
     });
   }
 
+  // ── cases ─────────────────────────────────────────────────────────────────
+
+  async putCase(input: CaseInput): Promise<CaseRecord> {
+    const c = normalizeCase(input);
+    const actor = c.actor ?? this.actor;
+    const given = caseFields(c);
+    return this.write(async (tx) => {
+      // The case row is the case's lock: concurrent changes to one case take turns.
+      const [previous] = await tx.query<CaseRowDb & { id: number }>(
+        `SELECT k.id, ${CASE_COLUMNS} FROM cases k WHERE k.name = $1 FOR UPDATE`,
+        [c.name],
+      );
+      if (previous === undefined) {
+        const rows = await tx.query<CaseRowDb>(
+          `INSERT INTO cases AS k (name, title, question, examiner, cameras, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, ${NOW}, ${NOW})
+           ON CONFLICT (name) DO NOTHING RETURNING ${CASE_COLUMNS}`,
+          [c.name, c.title ?? '', c.question ?? '', c.examiner ?? '', c.cameras ?? '[]'],
+        );
+        // Another writer created it since the look-up: start again, to update it knowingly.
+        if (rows.length === 0) throw new RetryWrite(`case ${c.name} was created by two writers at once`);
+        const created = toCaseRecord(rows[0]);
+        await appendAuditTx(tx, {
+          actor,
+          action: 'case.create',
+          subject: `case:${c.name}`,
+          details: {
+            title: created.title,
+            question: created.question,
+            examiner: created.examiner,
+            cameras: created.cameras,
+          },
+        });
+        return created;
+      }
+      const before = toCaseRecord(previous);
+      if (Object.keys(given).length === 0) return before;
+      const [row] = await tx.query<CaseRowDb>(
+        `UPDATE cases AS k SET title = coalesce($2, title), question = coalesce($3, question),
+           examiner = coalesce($4, examiner), cameras = coalesce($5::json, cameras), updated_at = ${NOW}
+         WHERE id = $1 RETURNING ${CASE_COLUMNS}`,
+        [previous.id, c.title ?? null, c.question ?? null, c.examiner ?? null, c.cameras ?? null],
+      );
+      const was: Record<string, unknown> = {};
+      for (const key of Object.keys(given)) was[key] = before[key as keyof typeof given];
+      await appendAuditTx(tx, {
+        actor,
+        action: 'case.update',
+        subject: `case:${c.name}`,
+        details: { ...given, previous: was },
+      });
+      return toCaseRecord(row);
+    });
+  }
+
+  async getCase(name: string): Promise<CaseRecord | undefined> {
+    checkName(name, 'name');
+    const [row] = await this.query<CaseRowDb>(`SELECT ${CASE_COLUMNS} FROM cases k WHERE k.name = $1`, [
+      name,
+    ]);
+    return row && toCaseRecord(row);
+  }
+
+  async listCases(): Promise<CaseRecord[]> {
+    const rows = await this.query<CaseRowDb>(`SELECT ${CASE_COLUMNS} FROM cases k`);
+    return rows.map(toCaseRecord).sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  async addCaseFiles(
+    caseName: string,
+    files: CaseFileInput[],
+    options?: { actor?: string },
+  ): Promise<CaseFile[]> {
+    checkName(caseName, 'caseName');
+    const rows = normalizeCaseFiles(files);
+    const actor = optionalActor(options) ?? this.actor;
+    return this.write(async (tx) => {
+      const caseId = await lockCase(tx, caseName);
+      if (rows.length > 0)
+        await ensureImages(
+          tx,
+          rows.map((f) => f.image),
+        );
+      let added = 0;
+      for (const f of rows) {
+        const inserted = await tx.query<{ id: number }>(
+          `INSERT INTO case_files (case_id, image_id, path, role, added_at)
+           SELECT $1, id, $3, $4, ${NOW} FROM images WHERE sha256 = $2
+           ON CONFLICT (case_id, image_id) DO NOTHING RETURNING id`,
+          [caseId, f.image.sha256, f.image.path, f.role],
+        );
+        if (inserted.length === 0) continue;
+        added++;
+        await appendAuditTx(tx, {
+          actor,
+          action: 'case.add-file',
+          subject: `case:${caseName}`,
+          details: { sha256: f.image.sha256, role: f.role, path: f.image.path },
+        });
+      }
+      if (added > 0) await tx.query(`UPDATE cases SET updated_at = ${NOW} WHERE id = $1`, [caseId]);
+      const stored = await tx.query<CaseFileRowDb>(
+        `SELECT ${CASE_FILE_COLUMNS} FROM case_files f JOIN cases k ON k.id = f.case_id
+           JOIN images i ON i.id = f.image_id
+         WHERE f.case_id = $1 AND i.sha256 = ANY($2::text[])`,
+        [caseId, rows.map((f) => f.image.sha256)],
+      );
+      const bySha = new Map(stored.map((r) => [r.sha256, toCaseFile(r)]));
+      return rows.map((f) => bySha.get(f.image.sha256) as CaseFile);
+    });
+  }
+
+  async listCaseFiles(caseName: string): Promise<CaseFile[]> {
+    checkName(caseName, 'caseName');
+    await this.requireCase(caseName);
+    const rows = await this.query<CaseFileRowDb>(
+      `SELECT ${CASE_FILE_COLUMNS} FROM case_files f JOIN cases k ON k.id = f.case_id
+         JOIN images i ON i.id = f.image_id
+       WHERE k.name = $1 ORDER BY f.id`,
+      [caseName],
+    );
+    return rows.map(toCaseFile);
+  }
+
+  async addCaseNote(caseName: string, text: string, options?: { actor?: string }): Promise<CaseNote> {
+    checkName(caseName, 'caseName');
+    const note = normalizeCaseNote(text);
+    const actor = optionalActor(options) ?? this.actor;
+    return this.write(async (tx) => {
+      const caseId = await lockCase(tx, caseName);
+      const [row] = await tx.query<CaseNoteRowDb>(
+        `INSERT INTO case_notes AS n (case_id, text, actor, created_at) VALUES ($1, $2, $3, ${NOW})
+         RETURNING n.id, $4::text AS case_name, n.text, n.actor, n.created_at`,
+        [caseId, note, actor, caseName],
+      );
+      await tx.query(`UPDATE cases SET updated_at = ${NOW} WHERE id = $1`, [caseId]);
+      await appendAuditTx(tx, {
+        actor,
+        action: 'case.note',
+        subject: `case:${caseName}`,
+        details: { note: row.id, text: note },
+      });
+      return toCaseNote(row);
+    });
+  }
+
+  async listCaseNotes(caseName: string): Promise<CaseNote[]> {
+    checkName(caseName, 'caseName');
+    await this.requireCase(caseName);
+    const rows = await this.query<CaseNoteRowDb>(
+      `SELECT ${CASE_NOTE_COLUMNS} FROM case_notes n JOIN cases k ON k.id = n.case_id
+       WHERE k.name = $1 ORDER BY n.id`,
+      [caseName],
+    );
+    return rows.map(toCaseNote);
+  }
+
+  /** InputError when the case does not exist. */
+  private async requireCase(name: string): Promise<void> {
+    const [row] = await this.query<{ id: number }>('SELECT id FROM cases WHERE name = $1', [name]);
+    if (row === undefined) throw new InputError(`case ${name} does not exist`);
+  }
+
   // ── audit log ─────────────────────────────────────────────────────────────
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
-    normalizeAudit(input); // reject bad input before taking the lock
-    return this.write((tx) => appendAuditTx(tx, input));
+    const entry = withActor(input, this.actor);
+    normalizeAudit(entry); // reject bad input before taking the lock
+    return this.write((tx) => appendAuditTx(tx, entry));
   }
 
   async listAudit(filter?: AuditFilter): Promise<AuditEntry[]> {
@@ -1287,6 +1471,13 @@ async function ensureImages(tx: Tx, images: readonly ImageRow[]): Promise<void> 
       sorted.map((i) => i.exif),
     ],
   );
+}
+
+/** Locks a case's row until commit (its files and notes change one writer at a time); its id. */
+async function lockCase(tx: Tx, name: string): Promise<number> {
+  const [row] = await tx.query<{ id: number }>('SELECT id FROM cases WHERE name = $1 FOR UPDATE', [name]);
+  if (row === undefined) throw new InputError(`case ${name} does not exist`);
+  return row.id;
 }
 
 /** Creates the camera row when new (model and device replaced when given) and locks it; its id. */

@@ -8,6 +8,10 @@ import type { StoredAuditRow } from './audit.js';
 import type {
   AuditEntry,
   CameraRecord,
+  CaseFile,
+  CaseFileRole,
+  CaseNote,
+  CaseRecord,
   DatasetRecord,
   DefectMapRecord,
   DefectPoint,
@@ -374,4 +378,69 @@ export function toDefectMapRecord(r: DefectMapRowDb): DefectMapRecord {
   if (r.model !== null) rec.model = r.model;
   if (r.device !== null) rec.device = r.device;
   return rec;
+}
+
+export interface CaseRowDb {
+  name: string;
+  title: string;
+  question: string;
+  examiner: string;
+  cameras: string;
+  created_at: string;
+  updated_at: string;
+}
+export interface CaseFileRowDb {
+  case_name: string;
+  sha256: string;
+  path: string;
+  role: string;
+  width: number;
+  height: number;
+  format: string;
+  added_at: string;
+}
+export interface CaseNoteRowDb {
+  id: number;
+  case_name: string;
+  text: string;
+  actor: string;
+  created_at: string;
+}
+
+export const CASE_COLUMNS = 'k.name, k.title, k.question, k.examiner, k.cameras, k.created_at, k.updated_at';
+export const CASE_FILE_COLUMNS = `k.name AS case_name, i.sha256, f.path, f.role, i.width, i.height, i.format,
+  f.added_at`;
+export const CASE_NOTE_COLUMNS = 'n.id, k.name AS case_name, n.text, n.actor, n.created_at';
+
+export function toCaseRecord(r: CaseRowDb): CaseRecord {
+  const cameras = parseArray(r.cameras, `case ${r.name} cameras`);
+  if (!cameras.every((c) => typeof c === 'string')) {
+    throw new InputError(`case ${r.name} cameras: a stored camera name is not text; the database is corrupt`);
+  }
+  return {
+    name: r.name,
+    title: r.title,
+    question: r.question,
+    examiner: r.examiner,
+    cameras: cameras as string[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function toCaseFile(r: CaseFileRowDb): CaseFile {
+  return {
+    case: r.case_name,
+    sha256: r.sha256,
+    path: r.path,
+    role: r.role as CaseFileRole,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    addedAt: r.added_at,
+  };
+}
+
+export function toCaseNote(r: CaseNoteRowDb): CaseNote {
+  return { id: r.id, case: r.case_name, text: r.text, actor: r.actor, createdAt: r.created_at };
 }

@@ -199,8 +199,44 @@ CREATE TABLE defect_map_sources (
 CREATE INDEX defect_map_sources_image ON defect_map_sources (image_id);
 `;
 
+// Cases (cases/): the question, the files examined (each once per case, by image, in the order
+// added) and the examiner's notes. cameras: canonical JSON array of fingerprint names.
+const cases = `
+CREATE TABLE cases (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  title      TEXT NOT NULL,
+  question   TEXT NOT NULL,
+  examiner   TEXT NOT NULL,
+  cameras    TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE case_files (
+  id       INTEGER PRIMARY KEY,
+  case_id  INTEGER NOT NULL REFERENCES cases (id),
+  image_id INTEGER NOT NULL REFERENCES images (id),
+  path     TEXT NOT NULL,
+  role     TEXT NOT NULL CHECK (role IN ('questioned', 'reference')),
+  added_at TEXT NOT NULL,
+  UNIQUE (case_id, image_id)
+) STRICT;
+CREATE INDEX case_files_image ON case_files (image_id);
+
+CREATE TABLE case_notes (
+  id         INTEGER PRIMARY KEY,
+  case_id    INTEGER NOT NULL REFERENCES cases (id),
+  text       TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  created_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX case_notes_case ON case_notes (case_id, id);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: initial },
   { version: 2, name: 'datasets and models', up: datasetsAndModels },
   { version: 3, name: 'evidence', up: evidence },
+  { version: 4, name: 'cases', up: cases },
 ];

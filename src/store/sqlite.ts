@@ -31,6 +31,9 @@ import {
 } from './migrations.js';
 import {
   AUDIT_COLUMNS,
+  CASE_COLUMNS,
+  CASE_FILE_COLUMNS,
+  CASE_NOTE_COLUMNS,
   DATASET_COLUMNS,
   DEFECT_MAP_COLUMNS,
   FINGERPRINT_COLUMNS,
@@ -42,6 +45,9 @@ import {
   byCodePoint,
   toAuditEntry,
   toCameraRecord,
+  toCaseFile,
+  toCaseNote,
+  toCaseRecord,
   toDatasetRecord,
   toDefectMapRecord,
   toFingerprintRecord,
@@ -53,6 +59,9 @@ import {
   toStoredAuditRow,
   type AuditRowDb,
   type CameraRowDb,
+  type CaseFileRowDb,
+  type CaseNoteRowDb,
+  type CaseRowDb,
   type DatasetRowDb,
   type DefectMapRowDb,
   type FingerprintRowDb,
@@ -69,6 +78,11 @@ import type {
   AuditInput,
   AuditVerification,
   CameraRecord,
+  CaseFile,
+  CaseFileInput,
+  CaseInput,
+  CaseNote,
+  CaseRecord,
   DatasetInput,
   DatasetRecord,
   DefectMapRecord,
@@ -98,6 +112,7 @@ import type {
   StoredFingerprint,
 } from './types.js';
 import {
+  caseFields,
   checkDigest,
   checkInteger,
   checkLimit,
@@ -105,6 +120,9 @@ import {
   checkSha256,
   isoNow,
   normalizeAudit,
+  normalizeCase,
+  normalizeCaseFiles,
+  normalizeCaseNote,
   normalizeDataset,
   normalizeDefectMap,
   normalizeDigestScan,
@@ -119,6 +137,8 @@ import {
   normalizeMatchFilter,
   normalizeModel,
   normalizeModelPatch,
+  optionalActor,
+  withActor,
   type ImageRow,
 } from './validate.js';
 
@@ -1014,6 +1034,154 @@ class SqliteStore implements Store {
     });
   }
 
+  // ── cases ─────────────────────────────────────────────────────────────────
+
+  private caseRow(name: string): (CaseRowDb & { id: number }) | undefined {
+    return this.sql(`SELECT k.id, ${CASE_COLUMNS} FROM cases k WHERE k.name = ?`).get(name) as
+      (CaseRowDb & { id: number }) | undefined;
+  }
+
+  /** The case's row id; InputError when it does not exist. */
+  private caseId(name: string): number {
+    const row = this.caseRow(name);
+    if (row === undefined) throw new InputError(`case ${name} does not exist`);
+    return row.id;
+  }
+
+  async putCase(input: CaseInput): Promise<CaseRecord> {
+    const c = normalizeCase(input);
+    const actor = c.actor ?? this.actor;
+    const given = caseFields(c);
+    return this.write(() => {
+      const now = isoNow();
+      const previous = this.caseRow(c.name);
+      if (previous === undefined) {
+        this.sql(
+          `INSERT INTO cases (name, title, question, examiner, cameras, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ).run(c.name, c.title ?? '', c.question ?? '', c.examiner ?? '', c.cameras ?? '[]', now, now);
+        const created = toCaseRecord(this.caseRow(c.name) as CaseRowDb);
+        this.appendAuditTx(
+          {
+            actor,
+            action: 'case.create',
+            subject: `case:${c.name}`,
+            details: {
+              title: created.title,
+              question: created.question,
+              examiner: created.examiner,
+              cameras: created.cameras,
+            },
+          },
+          now,
+        );
+        return created;
+      }
+      const before = toCaseRecord(previous);
+      if (Object.keys(given).length === 0) return before;
+      this.sql(
+        `UPDATE cases SET title = coalesce(?, title), question = coalesce(?, question),
+                          examiner = coalesce(?, examiner), cameras = coalesce(?, cameras), updated_at = ?
+         WHERE id = ?`,
+      ).run(c.title ?? null, c.question ?? null, c.examiner ?? null, c.cameras ?? null, now, previous.id);
+      const was: Record<string, unknown> = {};
+      for (const key of Object.keys(given)) was[key] = before[key as keyof typeof given];
+      this.appendAuditTx(
+        { actor, action: 'case.update', subject: `case:${c.name}`, details: { ...given, previous: was } },
+        now,
+      );
+      return toCaseRecord(this.caseRow(c.name) as CaseRowDb);
+    });
+  }
+
+  async getCase(name: string): Promise<CaseRecord | undefined> {
+    const row = this.caseRow(checkName(name, 'name'));
+    return row && toCaseRecord(row);
+  }
+
+  async listCases(): Promise<CaseRecord[]> {
+    const rows = this.sql(`SELECT ${CASE_COLUMNS} FROM cases k`).all() as CaseRowDb[];
+    return rows.map(toCaseRecord).sort((a, b) => byCodePoint(a.name, b.name));
+  }
+
+  async addCaseFiles(
+    caseName: string,
+    files: CaseFileInput[],
+    options?: { actor?: string },
+  ): Promise<CaseFile[]> {
+    checkName(caseName, 'caseName');
+    const rows = normalizeCaseFiles(files);
+    const actor = optionalActor(options) ?? this.actor;
+    return this.write(() => {
+      const caseId = this.caseId(caseName);
+      const now = isoNow();
+      const insert = this.sql(
+        `INSERT INTO case_files (case_id, image_id, path, role, added_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (case_id, image_id) DO NOTHING RETURNING id`,
+      );
+      let added = 0;
+      for (const f of rows) {
+        const imageId = this.ensureImage(f.image, now);
+        if (insert.get(caseId, imageId, f.image.path, f.role, now) === undefined) continue;
+        added++;
+        this.appendAuditTx(
+          {
+            actor,
+            action: 'case.add-file',
+            subject: `case:${caseName}`,
+            details: { sha256: f.image.sha256, role: f.role, path: f.image.path },
+          },
+          now,
+        );
+      }
+      if (added > 0) this.sql('UPDATE cases SET updated_at = ? WHERE id = ?').run(now, caseId);
+      const one = this.sql(
+        `SELECT ${CASE_FILE_COLUMNS} FROM case_files f JOIN cases k ON k.id = f.case_id
+           JOIN images i ON i.id = f.image_id
+         WHERE f.case_id = ? AND i.sha256 = ?`,
+      );
+      return rows.map((f) => toCaseFile(one.get(caseId, f.image.sha256) as CaseFileRowDb));
+    });
+  }
+
+  async listCaseFiles(caseName: string): Promise<CaseFile[]> {
+    const caseId = this.caseId(checkName(caseName, 'caseName'));
+    const rows = this.sql(
+      `SELECT ${CASE_FILE_COLUMNS} FROM case_files f JOIN cases k ON k.id = f.case_id
+         JOIN images i ON i.id = f.image_id
+       WHERE f.case_id = ? ORDER BY f.id`,
+    ).all(caseId) as CaseFileRowDb[];
+    return rows.map(toCaseFile);
+  }
+
+  async addCaseNote(caseName: string, text: string, options?: { actor?: string }): Promise<CaseNote> {
+    checkName(caseName, 'caseName');
+    const note = normalizeCaseNote(text);
+    const actor = optionalActor(options) ?? this.actor;
+    return this.write(() => {
+      const caseId = this.caseId(caseName);
+      const now = isoNow();
+      const { id } = this.sql(
+        'INSERT INTO case_notes (case_id, text, actor, created_at) VALUES (?, ?, ?, ?) RETURNING id',
+      ).get(caseId, note, actor, now) as { id: number };
+      this.sql('UPDATE cases SET updated_at = ? WHERE id = ?').run(now, caseId);
+      this.appendAuditTx(
+        { actor, action: 'case.note', subject: `case:${caseName}`, details: { note: id, text: note } },
+        now,
+      );
+      return { id, case: caseName, text: note, actor, createdAt: now };
+    });
+  }
+
+  async listCaseNotes(caseName: string): Promise<CaseNote[]> {
+    const caseId = this.caseId(checkName(caseName, 'caseName'));
+    const rows = this.sql(
+      `SELECT ${CASE_NOTE_COLUMNS} FROM case_notes n JOIN cases k ON k.id = n.case_id
+       WHERE n.case_id = ? ORDER BY n.id`,
+    ).all(caseId) as CaseNoteRowDb[];
+    return rows.map(toCaseNote);
+  }
+
   // ── audit log ─────────────────────────────────────────────────────────────
 
   /** Appends one entry after the current head (inside a write transaction, so the head cannot move). */
@@ -1032,8 +1200,9 @@ class SqliteStore implements Store {
   }
 
   async appendAudit(input: AuditInput): Promise<AuditEntry> {
-    normalizeAudit(input); // reject bad input before taking the write lock
-    return this.write(() => this.appendAuditTx(input, isoNow()));
+    const entry = withActor(input, this.actor);
+    normalizeAudit(entry); // reject bad input before taking the write lock
+    return this.write(() => this.appendAuditTx(entry, isoNow()));
   }
 
   async listAudit(filter?: AuditFilter): Promise<AuditEntry[]> {

@@ -1,7 +1,7 @@
 /**
  * The Store contract: what camprint keeps between runs (cameras, images, fingerprints, matches,
- * jobs, data sets, models, the audit log). Every backend (SQLite now, PostgreSQL later) implements this interface
- * and passes the same test suite (`runStoreContract` in contract.ts).
+ * jobs, data sets, models, evidence, cases, the audit log). Every backend (SQLite, PostgreSQL)
+ * implements this interface and passes the same test suite (`runStoreContract` in contract.ts).
  *
  * Conventions shared by every backend:
  * - Every method is async; every write is one transaction (all or nothing).
@@ -331,7 +331,8 @@ export interface ModelRecord {
 }
 
 export interface AuditInput {
-  actor: string;
+  /** Who did it; the store's actor when absent (appendAudit). */
+  actor?: string;
   /** What was done, dotted (e.g. "fingerprint.put", "case.export"). */
   action: string;
   /** What it was done to (e.g. "camera:Nikon_D70_0"). */
@@ -476,6 +477,70 @@ export interface EvidenceInput {
   actor?: string;
 }
 
+export const CASE_FILE_ROLES = ['questioned', 'reference'] as const;
+/** What a file is to a case: a photo whose source is asked ('questioned'), or known material ('reference'). */
+export type CaseFileRole = (typeof CASE_FILE_ROLES)[number];
+
+/**
+ * A case: the question an examiner was asked, and the files and notes that answer it. The name is
+ * its identity (a label, validated like a camera name).
+ */
+export interface CaseInput {
+  name: string;
+  /** A one-line title ('' when absent on creation). */
+  title?: string;
+  /** The question asked, in the requester's words ('' when absent on creation). */
+  question?: string;
+  /** Who examines it ('' when absent on creation). */
+  examiner?: string;
+  /** The cameras (fingerprint names) the questioned files are to be compared with; [] = the whole database. */
+  cameras?: string[];
+  /** Who did it (audit log); the store's actor when absent. */
+  actor?: string;
+}
+
+export interface CaseRecord {
+  name: string;
+  title: string;
+  question: string;
+  examiner: string;
+  /** Distinct names, in the order given. */
+  cameras: string[];
+  createdAt: string;
+  /** When the case last changed: its fields, a file added or a note. */
+  updatedAt: string;
+}
+
+export interface CaseFileInput {
+  /** The file as hashed at intake (evidence/ intakeImage); recorded in `images` when new. */
+  image: ImageInput;
+  role: CaseFileRole;
+}
+
+/** A file of a case: its identity (SHA-256), the path it was added from, and what it is to the case. */
+export interface CaseFile {
+  case: string;
+  sha256: string;
+  /** The path under which it was added to this case (image.path as given). */
+  path: string;
+  role: CaseFileRole;
+  /** As the images table keeps it (the first sighting's decoder figures). */
+  width: number;
+  height: number;
+  format: string;
+  addedAt: string;
+}
+
+/** A dated note in a case's file (what was done, received, observed). */
+export interface CaseNote {
+  /** Increasing in the order notes were added (store-wide). */
+  id: number;
+  case: string;
+  text: string;
+  actor: string;
+  createdAt: string;
+}
+
 export interface StoreInfo {
   backend: 'sqlite' | 'postgres';
   /** Where the data lives (a file path for SQLite, a URL without the password for PostgreSQL). */
@@ -563,6 +628,29 @@ export interface Store {
 
   /** Records an input file at intake (the image when new) with an audit entry, in one transaction. */
   recordEvidence(input: EvidenceInput): Promise<AuditEntry>;
+
+  /**
+   * Creates a case, or updates the fields given (absent fields keep their values; a case named
+   * with no field to change is returned as it is, nothing written). Audited as 'case.create' or
+   * 'case.update' (with the previous values of the fields changed), subject `case:<name>`.
+   */
+  putCase(input: CaseInput): Promise<CaseRecord>;
+  getCase(name: string): Promise<CaseRecord | undefined>;
+  /** All cases, sorted by name (code-point order). */
+  listCases(): Promise<CaseRecord[]>;
+  /**
+   * Adds files to a case in one transaction: images recorded when new, one 'case.add-file' audit
+   * entry per file new to the case (details {sha256, role, path}). A file whose SHA-256 the case
+   * already holds is left as it is (its first role and path stay). Returns the case's record of
+   * each given file, in the order given (duplicates once). InputError when the case does not exist.
+   */
+  addCaseFiles(caseName: string, files: CaseFileInput[], options?: { actor?: string }): Promise<CaseFile[]>;
+  /** The case's files in the order they were added; InputError when the case does not exist. */
+  listCaseFiles(caseName: string): Promise<CaseFile[]>;
+  /** Adds a note to a case, audited as 'case.note'; InputError when the case does not exist. */
+  addCaseNote(caseName: string, text: string, options?: { actor?: string }): Promise<CaseNote>;
+  /** The case's notes in the order they were added; InputError when the case does not exist. */
+  listCaseNotes(caseName: string): Promise<CaseNote[]>;
 
   appendAudit(input: AuditInput): Promise<AuditEntry>;
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;

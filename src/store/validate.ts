@@ -9,10 +9,14 @@ import { InputError, expected } from '../util/errors.js';
 import { digestToBytes, float32ToBytes } from './blob.js';
 import { canonicalJson, canonicalObject, sha256Hex } from './canonical.js';
 import {
+  CASE_FILE_ROLES,
   DEFECT_KINDS,
   JOB_STATUSES,
   MODEL_STATUSES,
   type AuditInput,
+  type CaseFileInput,
+  type CaseFileRole,
+  type CaseInput,
   type DefectPoint,
   type EvidenceInput,
   type JsonObject,
@@ -402,6 +406,13 @@ export function normalizeJobFilter(filter: JobFilter | undefined): JobFilter {
   };
 }
 
+/** An audit input with the store's actor where it names none (left as it is when not an object: refused later). */
+export function withActor(input: AuditInput, actor: string): AuditInput {
+  return typeof input === 'object' && input !== null && input.actor === undefined
+    ? { ...input, actor }
+    : input;
+}
+
 export function normalizeAudit(input: AuditInput): {
   actor: string;
   action: string;
@@ -723,4 +734,140 @@ export function normalizeEvidence(input: EvidenceInput): {
     details: JSON.parse(canonicalObject(details, 'evidence.details')) as JsonObject,
     actor: optionalName(input.actor, 'evidence.actor'),
   };
+}
+
+/** Most cameras one case names. */
+const MAX_CASE_CAMERAS = 10_000;
+/** Most files added in one call. */
+const MAX_CASE_FILES = 100_000;
+
+/** A one-line text: may be empty; no control characters, at most `max` characters. */
+function checkLine(value: unknown, name: string, max: number): string {
+  if (typeof value !== 'string' || value.length > max || CONTROL.test(value)) {
+    throw new InputError(
+      expected(`a line of text (at most ${max} characters, no control characters)`, name, value),
+    );
+  }
+  return value.trim();
+}
+
+// Control characters but tab, line feed and carriage return.
+// eslint-disable-next-line no-control-regex
+const CONTROL_BUT_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** A free text that may be empty and span lines (tabs and line breaks allowed, no other control characters). */
+function checkParagraphs(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length > MAX_TEXT || CONTROL_BUT_BREAKS.test(value)) {
+    throw new InputError(
+      expected(
+        `a text (at most ${MAX_TEXT} characters, no control characters but line breaks and tabs)`,
+        name,
+        value,
+      ),
+    );
+  }
+  return value.trim();
+}
+
+/** A case as the database receives it: undefined fields are left as they are (on update) or empty (on creation). */
+export interface CaseRow {
+  name: string;
+  title?: string;
+  question?: string;
+  examiner?: string;
+  /** Canonical JSON array of the camera names. */
+  cameras?: string;
+  cameraNames?: string[];
+  actor: string | null;
+}
+
+export function normalizeCase(input: CaseInput): CaseRow {
+  checkObject(input, 'case');
+  let cameras: string | undefined;
+  let cameraNames: string[] | undefined;
+  if (input.cameras !== undefined) {
+    if (!Array.isArray(input.cameras) || input.cameras.length > MAX_CASE_CAMERAS) {
+      throw new InputError(
+        expected(`an array of at most ${MAX_CASE_CAMERAS} camera names`, 'case.cameras', input.cameras),
+      );
+    }
+    const seen = new Set<string>();
+    cameraNames = input.cameras.map((c, i) => {
+      const name = checkName(c, `case.cameras[${i}]`);
+      if (seen.has(name)) throw new InputError(`case.cameras: the camera "${name}" is listed twice`);
+      seen.add(name);
+      return name;
+    });
+    cameras = canonicalJson(cameraNames, 'case.cameras');
+  }
+  return {
+    name: checkName(input.name, 'case.name'),
+    title: input.title === undefined ? undefined : checkLine(input.title, 'case.title', MAX_NAME),
+    question: input.question === undefined ? undefined : checkParagraphs(input.question, 'case.question'),
+    examiner: input.examiner === undefined ? undefined : checkLine(input.examiner, 'case.examiner', MAX_NAME),
+    cameras,
+    cameraNames,
+    actor: optionalName(input.actor, 'case.actor'),
+  };
+}
+
+export function checkCaseFileRole(value: unknown, name: string): CaseFileRole {
+  if (!(CASE_FILE_ROLES as readonly unknown[]).includes(value)) {
+    throw new InputError(expected(`one of ${CASE_FILE_ROLES.join(', ')}`, name, value));
+  }
+  return value as CaseFileRole;
+}
+
+/** One file for a case as the database receives it. */
+export interface CaseFileRow {
+  image: ImageRow;
+  role: CaseFileRole;
+}
+
+/** Files for a case: checked, duplicates (by SHA-256) kept once, in the order given. */
+export function normalizeCaseFiles(files: CaseFileInput[]): CaseFileRow[] {
+  if (!Array.isArray(files) || files.length > MAX_CASE_FILES) {
+    throw new InputError(expected(`an array of at most ${MAX_CASE_FILES} files`, 'files', files));
+  }
+  const seen = new Set<string>();
+  const out: CaseFileRow[] = [];
+  files.forEach((f, i) => {
+    checkObject(f, `files[${i}]`);
+    const row = {
+      image: normalizeImage(f.image, `files[${i}].image`),
+      role: checkCaseFileRole(f.role, `files[${i}].role`),
+    };
+    if (!seen.has(row.image.sha256)) out.push(row);
+    seen.add(row.image.sha256);
+  });
+  return out;
+}
+
+/** A case note's text: non-empty, at most MAX_TEXT characters, line breaks allowed. */
+export function normalizeCaseNote(text: unknown): string {
+  const t = checkParagraphs(text, 'text');
+  if (t.length === 0) throw new InputError(expected('a non-empty text', 'text', text));
+  return t;
+}
+
+/** The actor option of a write: the name given, or null for the store's. */
+export function optionalActor(options: { actor?: string } | undefined): string | null {
+  if (options === undefined) return null;
+  checkObject(options, 'options');
+  return optionalName(options.actor, 'options.actor');
+}
+
+/** The fields a case write gives, as plain values (for its audit entry). */
+export function caseFields(c: CaseRow): {
+  title?: string;
+  question?: string;
+  examiner?: string;
+  cameras?: string[];
+} {
+  const out: { title?: string; question?: string; examiner?: string; cameras?: string[] } = {};
+  if (c.title !== undefined) out.title = c.title;
+  if (c.question !== undefined) out.question = c.question;
+  if (c.examiner !== undefined) out.examiner = c.examiner;
+  if (c.cameraNames !== undefined) out.cameras = c.cameraNames;
+  return out;
 }
