@@ -105,3 +105,44 @@ function remember(tail: string[], line: string): void {
   tail.push(line);
   if (tail.length > 30) tail.shift();
 }
+
+/** What `python3 -m engine.networks` prints: the registered networks (docs/dl-format.md). */
+export interface NetworkList {
+  default: string;
+  networks: { name: string; description: string; parameters?: number; fixedInput?: boolean }[];
+  [key: string]: unknown;
+}
+
+/**
+ * The networks the engine has registered (one JSON document on the engine's stdout, not an
+ * event stream). InputError when Python or PyTorch is missing (checkEngine's message).
+ */
+export async function listNetworks(): Promise<NetworkList> {
+  checkEngine();
+  const child = spawn(pythonPath(), ['-m', 'engine.networks'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const err: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  createInterface({ input: child.stderr! }).on('line', (line) => remember(err, line));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (e) =>
+      reject(new InputError(`cannot start the training engine (${pythonPath()}): ${e.message}`)),
+    );
+    child.on('close', resolve);
+  });
+  let doc: unknown;
+  try {
+    doc = JSON.parse(out.trim().split('\n').at(-1) ?? '');
+  } catch {
+    doc = undefined;
+  }
+  if (code !== 0 || !doc || typeof doc !== 'object' || !Array.isArray((doc as NetworkList).networks))
+    throw new Error(
+      `the training engine could not list its networks (exit code ${code}):\n${err.join('\n')}`,
+    );
+  return doc as NetworkList;
+}

@@ -3,7 +3,15 @@
  * client (engine.ts, train.ts), ONNX inference in TypeScript (model.ts, evaluate.ts, classify.ts)
  * and plots (plots.ts). Formats: docs/dl-format.md.
  */
-export { checkEngine, runEngine, pythonPath, type EngineEvent, type EngineRun } from './engine.js';
+export {
+  checkEngine,
+  listNetworks,
+  runEngine,
+  pythonPath,
+  type EngineEvent,
+  type EngineRun,
+  type NetworkList,
+} from './engine.js';
 export { startTraining, writePlots, type TrainOptions, type TrainResult } from './train.js';
 export { loadModel, predictCrops, topK, type LoadedModel, type ModelInfo } from './model.js';
 export { evaluate, checkCompatible, type Evaluation, type Split } from './evaluate.js';

@@ -32,6 +32,8 @@ interface Entry {
   waiters: ((info: JobInfo) => void)[];
   abort: AbortController;
   timer?: NodeJS.Timeout;
+  /** Set by cancel() while the job runs: whatever the handler does, the job ends cancelled. */
+  cancelled?: boolean;
 }
 
 const FINAL = new Set(['done', 'failed', 'cancelled']);
@@ -148,6 +150,32 @@ export class InProcessQueue implements Queue {
     return limit > 0 ? all.slice(-limit) : [];
   }
 
+  async cancel(id: string): Promise<boolean> {
+    const entry = this.jobs.get(id);
+    if (!entry) {
+      const stored = await this.get(id);
+      if (!stored) throw new InputError(`job ${id}: no such job`);
+      if (FINAL.has(stored.status)) return false;
+      throw new InputError(
+        `job ${id}: ${stored.status} in another process; only jobs of this process can be cancelled`,
+      );
+    }
+    if (FINAL.has(entry.info.status) || entry.cancelled) return false;
+    if (entry.info.status === 'queued') {
+      // Waiting for its turn, or for a retry after a failed attempt: dropped at once.
+      const i = this.pending.indexOf(entry);
+      if (i >= 0) this.pending.splice(i, 1);
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = undefined;
+      this.finish(entry, { status: 'cancelled', error: 'cancelled before it ran' });
+      return true;
+    }
+    // Running: the handler sees its signal aborted and stops at its next check.
+    entry.cancelled = true;
+    entry.abort.abort(new Error(`job ${id} was cancelled`));
+    return true;
+  }
+
   on(listener: (event: JobEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -208,8 +236,17 @@ export class InProcessQueue implements Queue {
         signal: entry.abort.signal,
         log: this.log,
       });
+      if (entry.cancelled) {
+        // The handler stopped early and said how far it got (e.g. training: the last checkpoint).
+        this.finish(entry, { status: 'cancelled', result, error: 'cancelled', detail: undefined });
+        return;
+      }
       this.finish(entry, { status: 'done', result, progress: 1, error: undefined, detail: undefined });
     } catch (err) {
+      if (entry.cancelled) {
+        this.finish(entry, { status: 'cancelled', error: 'cancelled', detail: undefined });
+        return;
+      }
       const f = failureOf(err);
       if (f.input || attempt >= entry.maxAttempts || this.closed) {
         this.finish(entry, { status: 'failed', error: f.message, inputError: f.input });
@@ -236,6 +273,13 @@ export class InProcessQueue implements Queue {
     const { info } = entry;
     if (info.status === 'done')
       this.emit({ type: 'done', id: info.id, kind: info.kind, result: info.result ?? {} });
+    else if (info.status === 'cancelled')
+      this.emit({
+        type: 'cancelled',
+        id: info.id,
+        kind: info.kind,
+        ...(info.result ? { result: info.result } : {}),
+      });
     else
       this.emit({
         type: 'failed',

@@ -3,7 +3,8 @@
  * with CAMPRINT_REDIS_URL jobs go to Redis (BullMQ) and `camprint worker` processes on any number
  * of machines run them, a job whose worker dies being handed to another. Job kinds are
  * registered by name with a zod schema for their JSON parameters (registry.ts explains how to
- * add one); `residual` and `fingerprint-build` are built in (kinds/).
+ * add one); `residual`, `fingerprint-build`, `dataset-create`, `train` and `evaluate` are built
+ * in (kinds/). `cancel(id)` drops a queued job or aborts a running one's signal.
  *
  * ```ts
  * const queue = await openQueue({ store: () => openStore({ dataDir }) });
@@ -36,6 +37,9 @@ export { jobFailedError } from './run.js';
 export type { RunningWorker, WorkerOptions, WorkerStats } from './redis-worker.js';
 export type { ResidualJobParams } from './kinds/residual.js';
 export type { FingerprintBuildJobParams } from './kinds/fingerprint-build.js';
+export type { DatasetCreateJobParams } from './kinds/dataset-create.js';
+export type { EvaluateJobParams } from './kinds/evaluate.js';
+export { onTrainingEpoch, type TrainJobParams, type TrainingEpoch } from './kinds/train.js';
 
 export interface OpenQueueOptions {
   /** Settings on top of the environment's (e.g. `redisUrl`); absent ones come from the environment. */

@@ -538,3 +538,91 @@ test(
     }
   },
 );
+
+// A kind that runs until its signal is aborted, then says how far it got.
+registerJobHandler('test-until-cancelled', {
+  description: 'waits for its signal',
+  params: z.object({}).strict(),
+  async run(_p, job) {
+    job.progress(0.5, 'waiting');
+    await new Promise<void>((resolve) =>
+      job.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    return { stopped: true };
+  },
+});
+
+test('in-process cancel: a queued job is dropped, a running one aborted (ends cancelled with its result)', async () => {
+  const queue = await openQueue({ concurrency: 1 });
+  const events: JobEvent[] = [];
+  queue.on((e) => events.push(e));
+  try {
+    const running = await queue.submit('test-until-cancelled', {});
+    const waiting = await queue.submit('test-until-cancelled', {});
+    await until(
+      'the first job running',
+      () => events.some((e) => e.id === running && e.type === 'progress'),
+      5000,
+    );
+    assert.equal((await queue.get(waiting))?.status, 'queued');
+    assert.equal(await queue.cancel(waiting), true);
+    assert.equal((await queue.get(waiting))?.status, 'cancelled');
+    assert.equal(await queue.cancel(running), true);
+    const info = await queue.wait(running, { timeoutMs: 5000 });
+    assert.equal(info.status, 'cancelled');
+    assert.deepEqual(info.result, { stopped: true });
+    assert.deepEqual(
+      events.filter((e) => e.type === 'cancelled').map((e) => e.id),
+      [waiting, running],
+    );
+    assert.ok(!events.some((e) => e.type === 'active' && e.id === waiting), 'the dropped job never ran');
+    assert.equal(await queue.cancel(running), false, 'already ended');
+    await assert.rejects(queue.cancel('no-such-job'), InputError);
+  } finally {
+    await queue.close();
+  }
+});
+
+test(
+  'Redis cancel: a waiting job is removed from Redis and reported cancelled',
+  {
+    skip: existsSync(REDIS_SERVER)
+      ? false
+      : `needs ${REDIS_SERVER} (Debian package redis-server), which is absent`,
+    timeout: 60_000,
+  },
+  async () => {
+    const port = await freePort();
+    const redis = spawn(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', work],
+      { stdio: 'ignore' },
+    );
+    children.push(redis);
+    let queue: RedisQueue | undefined;
+    try {
+      for (let i = 0; ; i++) {
+        try {
+          queue = await RedisQueue.open(queueSettings({ redisUrl: `redis://127.0.0.1:${port}` }));
+          break;
+        } catch (err) {
+          if (i > 50) throw err;
+          await sleep(100);
+        }
+      }
+      await queue.ready();
+      const events: JobEvent[] = [];
+      queue.on((e) => events.push(e));
+      const id = await queue.submit('test-until-cancelled', {});
+      assert.equal((await queue.get(id))?.status, 'queued');
+      assert.equal(await queue.cancel(id), true);
+      assert.equal(await queue.get(id), undefined, 'removed from Redis');
+      assert.ok(events.some((e) => e.type === 'cancelled' && e.id === id));
+      await assert.rejects(queue.cancel(id), InputError);
+    } finally {
+      await queue?.close();
+      redis.kill('SIGTERM');
+      await new Promise((r) => (redis.exitCode === null ? redis.once('exit', r) : r(null)));
+    }
+  },
+);

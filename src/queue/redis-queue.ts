@@ -155,6 +155,38 @@ export class RedisQueue implements Queue {
     return all.slice(-limit);
   }
 
+  /**
+   * What BullMQ allows from the submitting side: a job still waiting (or delayed for a retry) is
+   * removed from Redis and recorded as cancelled in the submitter's store. A running job cannot
+   * be stopped from here: BullMQ cancels a job only inside the worker process that holds it
+   * (Worker.cancelJob), so this is an InputError naming the worker; stop that worker
+   * (`camprint worker` hands its jobs back on SIGINT) or let the job finish.
+   */
+  async cancel(id: string): Promise<boolean> {
+    const job = await this.find(id);
+    if (!job) throw new InputError(`job ${id}: no such job in ${redactUrl(this.settings.redisUrl)}`);
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return false;
+    const kind = (job.data as Partial<JobData>).kind ?? job.name;
+    const params = (job.data as Partial<JobData>).params ?? {};
+    if (state !== 'active') {
+      try {
+        await job.remove();
+      } catch {
+        // Taken by a worker between the two reads (BullMQ refuses to remove a locked job).
+      }
+      if (!(await this.bull(job.name).getJob(id))) {
+        await this.mirror.update(id, kind, params, { status: 'cancelled', error: 'cancelled before it ran' });
+        this.emit({ type: 'cancelled', id, kind });
+        return true;
+      }
+    }
+    const worker = job.processedBy ? ` on worker ${job.processedBy}` : '';
+    throw new InputError(
+      `job ${id} is running${worker}; the Redis queue cannot stop a running job (only its worker can: stop that worker, which hands its jobs back)`,
+    );
+  }
+
   on(listener: (event: JobEvent) => void): () => void {
     this.listeners.add(listener);
     // Listen to every kind's events (once per kind).

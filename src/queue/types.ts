@@ -41,7 +41,9 @@ export type JobEvent =
   | { type: 'retrying'; id: string; kind: string; error: string; delayMs?: number }
   | { type: 'stalled'; id: string; kind: string }
   | { type: 'done'; id: string; kind: string; result: JsonObject }
-  | { type: 'failed'; id: string; kind: string; error: string; inputError: boolean };
+  | { type: 'failed'; id: string; kind: string; error: string; inputError: boolean }
+  /** Cancelled (`Queue.cancel`, or the queue closed before it ran); `result` when the handler still returned one. */
+  | { type: 'cancelled'; id: string; kind: string; result?: JsonObject };
 
 export interface SubmitOptions {
   /** The job id; a random UUID when absent. Submitting an id twice is an InputError. */
@@ -75,6 +77,14 @@ export interface Queue {
   get(id: string): Promise<JobInfo | undefined>;
   /** Jobs, oldest first (the most recent `limit`). */
   list(options?: ListOptions): Promise<JobInfo[]>;
+  /**
+   * Cancels a job. A queued one is dropped; a running one has its `signal` aborted and ends
+   * `cancelled` once its handler returns (handlers stop at their next check; a training job stops
+   * its engine, keeping the last checkpoint). Resolves true when the job was cancelled, false when
+   * it had already ended; InputError when there is no such job, or the backend cannot stop it
+   * (Redis: a job running on a worker, see redis-queue.ts).
+   */
+  cancel(id: string): Promise<boolean>;
   /** Calls the listener on every job event; returns the function that stops it. */
   on(listener: (event: JobEvent) => void): () => void;
   /** Stops: no new jobs; running ones (in-process) finish first. Closing twice is harmless. */

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table } from '../context.js';
 import { startTraining } from '../../dl/train.js';
-import { runEngine, checkEngine, type EngineEvent } from '../../dl/engine.js';
+import { listNetworks, type EngineEvent } from '../../dl/engine.js';
 import { loadModel } from '../../dl/model.js';
 import { evaluate, type Split } from '../../dl/evaluate.js';
 import { classifyFile, type Classification } from '../../dl/classify.js';
@@ -207,12 +207,16 @@ export function registerDl(program: Command, ctx: () => Context): void {
     .description('the networks the training engine has registered')
     .action(async () => {
       const c = ctx();
-      checkEngine();
-      let list: EngineEvent | undefined;
-      await runEngine('engine.networks', [], (e) => (list = e)).done.catch((err: Error) => {
-        if (!list) throw err;
+      const list = await listNetworks();
+      c.output(list, () => {
+        const names = list.networks.map((n) => n.name + (n.name === list.default ? ' (default)' : ''));
+        const w = Math.max(...names.map((n) => n.length));
+        return list.networks
+          .map(
+            (n, i) => `${names[i].padEnd(w)}  ${String(n.parameters ?? '—').padStart(9)}  ${n.description}`,
+          )
+          .join('\n');
       });
-      c.output(list ?? { networks: [] }, () => JSON.stringify(list, null, 2));
     });
 }
 

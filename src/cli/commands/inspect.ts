@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { fmt } from '../context.js';
-import { inspectImage, intakeImage, readEvidenceFile, type InspectResult } from '../../evidence/index.js';
+import { inspectAndRecord, type InspectResult } from '../../evidence/index.js';
 import { positiveInt } from '../options.js';
 
 export function registerInspect(program: Command, ctx: () => Context): void {
@@ -16,31 +16,8 @@ export function registerInspect(program: Command, ctx: () => Context): void {
     .action(async (image: string, o: Record<string, unknown>) => {
       const c = ctx();
       const maxPixels = positiveInt('--max-pixels', o.maxPixels);
-      const { bytes, sha256 } = await readEvidenceFile(image);
-      const store = await c.openStore();
-      const r = await inspectImage(image, bytes, sha256, {
-        library: await store.listJpegTables(),
-        defectMaps: await store.listDefectMaps(),
-        maxPixels,
-      });
       // Chain of custody: the file as it was read, and what was found, in the audit log.
-      await store.recordEvidence({
-        image: intakeImage(r),
-        action: 'image.inspect',
-        details: {
-          bytes: r.bytes,
-          quality: r.jpeg.quality,
-          tablesIdentical: r.tables?.identical ?? [],
-          defects: r.defects.map((d) => ({
-            camera: d.camera,
-            hits: d.hits,
-            tested: d.tested,
-            match: d.match,
-          })),
-          signs: r.signs.map((s) => s.sign),
-          warnings: r.warnings.length,
-        },
-      });
+      const r = await inspectAndRecord(await c.openStore(), image, { maxPixels });
       c.output(r, () => human(r));
     });
 }

@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table, fmt, fmtP } from '../context.js';
-import {
-  matchFile,
-  type CandidateFingerprint,
-  type MatchReport,
-  type MatchResult,
-} from '../../services/index.js';
+import { matchFile, type CandidateFingerprint, type MatchResult } from '../../services/index.js';
 import type { Store } from '../../store/index.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import {
@@ -16,6 +10,13 @@ import {
   SEARCH_DEFAULTS,
   type IdentifyReport,
 } from '../../search/index.js';
+import {
+  candidate,
+  identifyAnswer,
+  noneComparableError,
+  recordMatches as record,
+  requireComparable,
+} from '../../search/answer.js';
 import { openQueue } from '../../queue/index.js';
 import { positiveInt } from '../options.js';
 import { addDetectOptions, addResidualOptions, detectOptions, residualOptions } from './shared.js';
@@ -30,48 +31,6 @@ async function* fromStore(store: Store, cameras: string[]): AsyncGenerator<Candi
       );
     yield { camera, width: fp.record.width, height: fp.record.height, data: fp.data };
   }
-}
-
-function decision(r: MatchResult): string {
-  return !r.comparable ? 'not-comparable' : r.match ? 'match' : 'no-match';
-}
-
-/** Records each comparison in the store (the examiner's trail). */
-async function record(store: Store, report: MatchReport, params: Record<string, unknown>): Promise<void> {
-  const image = {
-    sha256: report.sha256,
-    path: resolve(report.file),
-    width: report.width,
-    height: report.height,
-    format: 'image',
-    orientation: report.orientation,
-  };
-  for (const r of report.results) {
-    await store.recordMatch({
-      image,
-      camera: r.camera,
-      pce: r.pce,
-      ncc: r.ncc,
-      pFalseAlarm: r.pFalseAlarm,
-      shiftY: r.shift?.[0] ?? 0,
-      shiftX: r.shift?.[1] ?? 0,
-      rotation: (r.rotation ?? 0) as 0 | 90 | 180 | 270,
-      decision: decision(r),
-      threshold: r.threshold,
-      params: { ...params, reason: r.reason ?? null, tests: r.tests ?? null },
-    });
-  }
-}
-
-/**
- * A photo that no requested fingerprint can be compared with (sizes) is bad input: exit 2 with
- * the reason, nothing recorded. Where some are comparable, the others are listed as such.
- */
-function requireComparable(file: string, report: MatchReport): void {
-  if (report.results.some((r) => r.comparable)) return;
-  const first = report.results[0];
-  const whom = report.results.length === 1 ? first.camera : `any of ${report.results.length} fingerprints`;
-  throw new InputError(`${file}: not comparable with ${whom}: ${first.reason}`);
 }
 
 function resultRow(r: MatchResult): (string | number)[] {
@@ -194,52 +153,18 @@ export function registerMatch(program: Command, ctx: () => Context): void {
         await queue.close();
       }
     } else report = await identifyFile(store, image, searchOptions);
-    if (report.results.length === 0) {
-      // Nothing of this size in either orientation: said as the detector says it for one camera.
-      const all = await store.listFingerprints();
-      const whom = all.length === 1 ? all[0].camera : `any of ${all.length} fingerprints`;
-      const why =
-        all.length === 1
-          ? `is larger than the fingerprint ${all[0].width}×${all[0].height} in every orientation`
-          : 'fits none of them in any orientation';
-      throw new InputError(
-        `${image}: not comparable with ${whom}: image ${report.width}×${report.height} ${why} ` +
-          '(different resolution or camera setting)',
-      );
-    }
-    requireComparable(image, { ...report, results: report.results, seconds: report.totalSeconds });
-    await record(
-      store,
-      { ...report, seconds: report.totalSeconds },
-      { ...dopts, ...ropts, command: 'identify', method: 'digest', minRerank, maxRerank },
-    );
-    const tested = new Set(report.results.map((r) => r.camera));
-    const candidates = [
-      ...report.results.map((r) => ({ ...candidate(r), digestScore: r.digestScore })),
-      // Below the re-ranked ones: the next best digest scores, untested by PCE.
-      ...report.ranked
-        .filter((d) => !tested.has(d.camera))
-        .map((d) => ({ camera: d.camera, pce: null, match: false, comparable: true, digestScore: d.score })),
-    ].slice(0, top);
-    const doc = {
-      file: image,
-      sha256: report.sha256,
-      candidates,
-      searched: report.fingerprints,
-      search: {
-        method: 'digest',
-        shards: report.shards ?? 1,
-        fingerprints: report.fingerprints,
-        scanned: report.scanned,
-        reranked: report.reranked,
-        standOut: report.standOut,
-        cropTested: report.cropTested,
-        notComparable: report.notComparable,
-        digestsMade: report.digestsMade,
-        seconds: { residual: report.residualSeconds, ...report.seconds },
-      },
-      seconds: report.totalSeconds,
-    };
+    // Nothing of this size in either orientation: said as the detector says it for one camera.
+    if (report.results.length === 0) throw await noneComparableError(store, image, report);
+    requireComparable(image, report);
+    await record(store, report, {
+      ...dopts,
+      ...ropts,
+      command: 'identify',
+      method: 'digest',
+      minRerank,
+      maxRerank,
+    });
+    const doc = { file: image, ...identifyAnswer(report, top) };
     c.output(doc, () =>
       [
         `${image}: ${report.fingerprints} fingerprints, ${report.scanned} digests scored in ${report.seconds.scan.toFixed(2)} s, ` +
@@ -254,21 +179,6 @@ export function registerMatch(program: Command, ctx: () => Context): void {
       ].join('\n'),
     );
   });
-}
-
-/** One candidate of identify's answer (CLI-CONTRACT: camera, pce, match, and the detector's figures). */
-function candidate(r: MatchResult) {
-  return {
-    camera: r.camera,
-    pce: r.pce,
-    match: r.match,
-    comparable: r.comparable,
-    pFalseAlarm: r.pFalseAlarm,
-    log10PFalseAlarm: r.log10PFalseAlarm,
-    shift: r.shift,
-    rotation: r.rotation,
-    ...(r.reason ? { reason: r.reason } : {}),
-  };
 }
 
 /** identify --exhaustive: every stored fingerprint through the full detector, ranked by PCE. */

@@ -6,3 +6,6 @@ import './residual.js';
 import './fingerprint-build.js';
 import '../../search/jobs.js';
 import '../../cluster/jobs.js';
+import './dataset-create.js';
+import './train.js';
+import './evaluate.js';
