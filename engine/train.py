@@ -5,7 +5,8 @@
 
 Writes the model folder of docs/dl-format.md. ``--resume`` continues from checkpoints/last.pt
 (with the saved config.json as defaults); SIGINT/SIGTERM finish the batch, write last.pt, emit
-``stopped`` and exit 130. At the end the best epoch (by image-level validation accuracy) is
+``stopped`` and exit 130, after exporting the best validated epoch so far (if any), so that a
+stopped model can be evaluated. At the end the best epoch (by image-level validation accuracy) is
 exported to model.onnx and model.json.
 """
 from __future__ import annotations
@@ -130,6 +131,8 @@ def main(argv, events):
         if stats is None:
             if env.main:
                 checkpoint.save(run.snapshot(), run.last)
+                if os.path.isfile(run.best_path):
+                    run.finish(events)  # the best validated epoch so far: a stopped model can be evaluated
             events.emit("stopped", epoch=epoch, iteration=run.iteration, path="checkpoints/last.pt")
             distributed.close(env)
             return 130

@@ -172,3 +172,19 @@ def test_two_processes_train_as_torchrun_launches_them_and_one_speaks(dataset, t
     assert [e["event"] for e in events] == ["start", "epoch", "checkpoint", "export", "done"]
     assert events[0]["processes"] == 2 and events[1]["valAccuracy"] > 0.5
     assert out1 == ""  # rank 1 writes no events
+
+
+def test_a_run_stopped_after_a_validated_epoch_exports_that_epoch(dataset, tmp_path):
+    out = str(tmp_path / "m")
+    args = train_args(dataset, out, epochs=3, batch_size=8, log_every=1)
+    p = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    for line in p.stdout:
+        if json.loads(line)["event"] == "epoch":
+            p.send_signal(signal.SIGTERM)
+            break
+    rest = [json.loads(line) for line in p.stdout]
+    assert p.wait(timeout=60) == 130
+    assert [e["event"] for e in rest][-2:] == ["export", "stopped"]
+    assert rest[-2]["epoch"] == 1
+    assert os.path.getsize(os.path.join(out, "model.onnx")) > 10000

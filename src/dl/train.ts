@@ -22,6 +22,8 @@ export interface TrainOptions {
   name: string;
   store?: Store;
   onEvent?: (e: EngineEvent) => void;
+  /** Each epoch's point as it goes into the curves (and the store's model record). */
+  onEpoch?: (point: EpochPoint) => void;
 }
 
 export interface TrainResult {
@@ -56,19 +58,21 @@ export function startTraining(opts: TrainOptions): { run: EngineRun; result: Pro
   const t0 = performance.now();
   const store = opts.store;
   let storeChain: Promise<unknown> = store
-    ? store.putModel({
-        name: opts.name,
-        path: out,
-        dataset: dataset,
-        network: opts.network,
-        status: 'training',
-        config,
-        epochs: curves.length,
-        bestValAccuracy: null,
-        curves: curves as unknown as Record<string, unknown>[],
-        metrics: null,
-        error: null,
-      })
+    ? datasetName(store, dataset).then((name) =>
+        store.putModel({
+          name: opts.name,
+          path: out,
+          dataset: name,
+          network: opts.network,
+          status: 'training',
+          config,
+          epochs: curves.length,
+          bestValAccuracy: null,
+          curves: curves as unknown as Record<string, unknown>[],
+          metrics: null,
+          error: null,
+        }),
+      )
     : Promise.resolve();
   const queue = (f: () => Promise<unknown>) => (storeChain = storeChain.then(f));
   let best: number | null = null;
@@ -87,6 +91,7 @@ export function startTraining(opts: TrainOptions): { run: EngineRun; result: Pro
               bestValAccuracy: best,
             }),
           );
+        opts.onEpoch?.(p);
       }
       opts.onEvent?.(e);
     },
@@ -172,4 +177,10 @@ export async function writePlots(out: string, curves: EpochPoint[], name: string
   if (curves.length === 0) return;
   const svg = await renderSvg(curvesSpec(curves, `${name}: accuracy and loss per epoch`));
   writeFileAtomic(join(out, 'curves.svg'), svg);
+}
+
+/** The store's name for the data set in `folder`; the folder itself when the store does not know it. */
+async function datasetName(store: Store, folder: string): Promise<string> {
+  const known = (await store.listDatasets()).find((d) => resolve(d.path) === folder);
+  return known?.name ?? folder;
 }
