@@ -15,5 +15,6 @@ export {
 export { startTraining, writePlots, type TrainOptions, type TrainResult } from './train.js';
 export { loadModel, predictCrops, topK, type LoadedModel, type ModelInfo } from './model.js';
 export { evaluate, checkCompatible, type Evaluation, type Split } from './evaluate.js';
+export { evaluateAndRecord, type EvaluateOptions } from './evaluate-record.js';
 export { classifyFile, type Classification, type ClassifyOptions } from './classify.js';
 export { renderSvg, svgToPng, curvesSpec, confusionSpec, type EpochPoint } from './plots.js';

@@ -13,6 +13,7 @@ import { statSync } from 'node:fs';
 import { inspectImage, intakeImage, readEvidenceFile, type InspectResult } from '../evidence/index.js';
 import { DETECT_DEFAULTS, RESIDUAL_DEFAULTS, falseAlarm } from '../prnu/index.js';
 import { identifyFile } from '../search/index.js';
+import { recordResults } from '../search/answer.js';
 import {
   matchFile,
   residualParams,
@@ -228,10 +229,6 @@ async function* fromStore(store: Store, cameras: readonly string[]): AsyncGenera
   }
 }
 
-function decision(r: MatchResult): string {
-  return !r.comparable ? 'not-comparable' : r.match ? 'match' : 'no-match';
-}
-
 /** Loads the model named (a model in the store, or a folder) and how to describe it. */
 async function openModel(store: Store, ref: string) {
   const { loadModel } = await import('../dl/model.js');
@@ -390,29 +387,14 @@ export async function collectReport(
       format: file.format,
       orientation,
     };
-    const recorded: ReportComparison[] = [];
-    for (const r of results) {
-      const rec = await store.recordMatch({
-        image,
-        camera: r.camera,
-        pce: r.pce,
-        ncc: r.ncc,
-        pFalseAlarm: r.pFalseAlarm,
-        shiftY: r.shift?.[0] ?? 0,
-        shiftX: r.shift?.[1] ?? 0,
-        rotation: (r.rotation ?? 0) as 0 | 90 | 180 | 270,
-        decision: decision(r),
-        threshold: r.threshold,
-        params: {
-          ...recordParams,
-          method: cameras === null ? 'identify' : 'match',
-          reason: r.reason ?? null,
-          tests: r.tests ?? null,
-        },
-        actor: options.actor,
-      });
-      recorded.push({ ...r, recordId: rec.id });
-    }
+    const records = await recordResults(
+      store,
+      image,
+      results,
+      { ...recordParams, method: cameras === null ? 'identify' : 'match' },
+      options.actor,
+    );
+    const recorded: ReportComparison[] = results.map((r, i) => ({ ...r, recordId: records[i].id }));
     const best = recorded.find((r) => r.comparable);
     const tests = best?.tests ?? null;
     let top: CnnTop | null = null;

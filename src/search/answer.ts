@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { MatchReport, MatchResult } from '../services/index.js';
-import type { Store } from '../store/index.js';
+import type { ImageInput, MatchRecord, Store } from '../store/index.js';
 import { InputError } from '../util/errors.js';
 import type { IdentifyReport } from './identify.js';
 
@@ -14,12 +14,12 @@ export function decision(r: MatchResult): string {
   return !r.comparable ? 'not-comparable' : r.match ? 'match' : 'no-match';
 }
 
-/** Records each comparison in the store (the examiner's trail). */
+/** Records each comparison of a photo's report in the store (the examiner's trail). */
 export async function recordMatches(
   store: Store,
   report: Omit<MatchReport, 'seconds'>,
   params: Record<string, unknown>,
-): Promise<void> {
+): Promise<MatchRecord[]> {
   const image = {
     sha256: report.sha256,
     path: resolve(report.file),
@@ -28,21 +28,37 @@ export async function recordMatches(
     format: 'image',
     orientation: report.orientation,
   };
-  for (const r of report.results) {
-    await store.recordMatch({
-      image,
-      camera: r.camera,
-      pce: r.pce,
-      ncc: r.ncc,
-      pFalseAlarm: r.pFalseAlarm,
-      shiftY: r.shift?.[0] ?? 0,
-      shiftX: r.shift?.[1] ?? 0,
-      rotation: (r.rotation ?? 0) as 0 | 90 | 180 | 270,
-      decision: decision(r),
-      threshold: r.threshold,
-      params: { ...params, reason: r.reason ?? null, tests: r.tests ?? null },
-    });
+  return recordResults(store, image, report.results, params);
+}
+
+/** Records each comparison of one photo (the image as known at intake); returns the records, in order. */
+export async function recordResults(
+  store: Store,
+  image: ImageInput,
+  results: readonly MatchResult[],
+  params: Record<string, unknown>,
+  actor?: string,
+): Promise<MatchRecord[]> {
+  const records: MatchRecord[] = [];
+  for (const r of results) {
+    records.push(
+      await store.recordMatch({
+        image,
+        camera: r.camera,
+        pce: r.pce,
+        ncc: r.ncc,
+        pFalseAlarm: r.pFalseAlarm,
+        shiftY: r.shift?.[0] ?? 0,
+        shiftX: r.shift?.[1] ?? 0,
+        rotation: (r.rotation ?? 0) as 0 | 90 | 180 | 270,
+        decision: decision(r),
+        threshold: r.threshold,
+        params: { ...params, reason: r.reason ?? null, tests: r.tests ?? null },
+        actor,
+      }),
+    );
   }
+  return records;
 }
 
 /**

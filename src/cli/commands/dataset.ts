@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { basename, resolve } from 'node:path';
 import type { Context } from '../context.js';
-import { createDataset, type DatasetProgress } from '../../dl/dataset/index.js';
+import { createDataset, recordDataset, type DatasetProgress } from '../../dl/dataset/index.js';
 import { CLASSES_FROM, INPUT_KINDS, ONLY, SPLIT_BY, parseSplit } from '../../dl/dataset/index.js';
 import { UsageError } from '../../util/errors.js';
 import { cameraName, positiveInt, nonNegativeInt } from '../options.js';
@@ -119,31 +119,7 @@ export function registerDataset(program: Command, ctx: () => Context): void {
       onProgress,
     ).finally(() => bar?.stop());
     const { crops, images } = summary;
-    const store = await c.openStore();
-    await store.putDataset({
-      name,
-      path: summary.dataset,
-      manifestSha256: summary.manifestSha256,
-      input: summary.input,
-      crop: summary.crop,
-      classes: summary.classes,
-      counts: crops,
-      images,
-      params: summary.params,
-    });
-    const doc = {
-      dataset: summary.dataset,
-      name,
-      classes: summary.classes,
-      train: crops.train,
-      val: crops.val,
-      test: crops.test,
-      images,
-      skipped: summary.skipped,
-      resumed: summary.resumed,
-      seconds: summary.seconds,
-      cropsPerSecond: summary.cropsPerSecond,
-    };
+    const doc = await recordDataset(await c.openStore(), name, summary);
     c.output(doc, () => {
       const split = (s: 'train' | 'val' | 'test'): string => `${s} ${crops[s]} crops (${images[s]} photos)`;
       return (

@@ -6,11 +6,10 @@ import { table } from '../context.js';
 import { startTraining } from '../../dl/train.js';
 import { listNetworks, type EngineEvent } from '../../dl/engine.js';
 import { loadModel } from '../../dl/model.js';
-import { evaluate, type Split } from '../../dl/evaluate.js';
+import { type Split } from '../../dl/evaluate.js';
+import { evaluateAndRecord } from '../../dl/evaluate-record.js';
 import { classifyFile, type Classification } from '../../dl/classify.js';
-import { confusionSpec, renderSvg } from '../../dl/plots.js';
 import { listImages } from '../../image/index.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { cameraName, positiveInt, positiveNumber, nonNegativeNumber } from '../options.js';
 
@@ -116,37 +115,18 @@ export function registerDl(program: Command, ctx: () => Context): void {
       const split = oneOf('--split', o.split, ['train', 'val', 'test']) as Split;
       const model = await loadModel(String(o.model));
       const bar = c.progress(`evaluate ${split}`, 1);
-      const ev = await evaluate(model, String(o.dataset), split, (d, t) => bar.tick(d, `${t} crops`)).finally(
-        () => bar.stop(),
-      );
-      const plot = resolve(String(o.plot ?? join(model.dir, `confusion-${split}.svg`)));
-      writeFileAtomic(
-        plot,
-        await renderSvg(
-          confusionSpec(
-            ev.classes,
-            ev.confusion,
-            `${basename(model.dir)} on ${split}: top-1 ${(100 * ev.top1).toFixed(2)}%`,
-          ),
-        ),
-      );
       const store = await c.openStore();
       const name = basename(model.dir);
-      if (await store.getModel(name)) {
-        const prev = (await store.getModel(name))!.metrics ?? {};
-        await store.updateModel(name, {
-          metrics: {
-            ...prev,
-            [split]: {
-              top1: ev.top1,
-              top5: ev.top5,
-              crop: ev.crop,
-              images: ev.images,
-              dataset: resolve(String(o.dataset)),
-            },
-          },
-        });
-      }
+      const ev = await evaluateAndRecord({
+        model,
+        dataset: String(o.dataset),
+        split,
+        plot: o.plot === undefined ? undefined : String(o.plot),
+        name,
+        store,
+        onProgress: (d, t) => bar.tick(d, `${t} crops`),
+      }).finally(() => bar.stop());
+      const plot = ev.plot;
       c.output({ ...ev, plot }, () =>
         [
           `${split}: top-1 ${(100 * ev.top1).toFixed(2)}%, top-5 ${(100 * ev.top5).toFixed(2)}% over ${ev.images} photos (per crop: ${(100 * ev.crop.top1).toFixed(2)}% / ${(100 * ev.crop.top5).toFixed(2)}% over ${ev.crop.crops} crops)`,

@@ -5,6 +5,7 @@
  * by split, a manifest with the classes, sources, normalisation and parameters.
  */
 export { createDataset } from './create.js';
+export { recordDataset } from './record.js';
 export type { DatasetProgress, DatasetSummary, SplitCounts } from './create.js';
 export { readManifest, MANIFEST_FILE, DATASET_FORMAT } from './manifest.js';
 export type { Manifest, Source, Shard } from './manifest.js';

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  recordDataset,
   CLASSES_FROM,
   INPUT_KINDS,
   ONLY,
@@ -79,30 +80,6 @@ registerJobHandler('dataset-create', {
       throw err;
     }
     job.signal.throwIfAborted();
-    await (
-      await job.store()
-    ).putDataset({
-      name,
-      path: summary.dataset,
-      manifestSha256: summary.manifestSha256,
-      input: summary.input,
-      crop: summary.crop,
-      classes: summary.classes,
-      counts: summary.crops,
-      images: summary.images,
-      params: summary.params,
-    });
-    return {
-      dataset: summary.dataset,
-      name,
-      classes: summary.classes,
-      train: summary.crops.train,
-      val: summary.crops.val,
-      test: summary.crops.test,
-      images: { ...summary.images },
-      skipped: summary.skipped,
-      resumed: summary.resumed,
-      seconds: summary.seconds,
-    };
+    return recordDataset(await job.store(), name, summary);
   },
 });

@@ -3,10 +3,8 @@
  * Python), as `camprint evaluate`: top-1/top-5, per-class accuracy and the confusion matrix, its
  * heat map beside the model, and the evaluation stored in the model record's `metrics[split]`.
  */
-import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SPLITS } from '../../dl/dataset/index.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { absolutePath, registerJobHandler, resolvePaths } from '../registry.js';
 import { cameraName } from './shared.js';
 
@@ -30,33 +28,18 @@ registerJobHandler('evaluate', {
   prepare: (p, { cwd }) => resolvePaths(p, ['model', 'dataset'], cwd),
   async run(p, job) {
     // Loaded here: onnxruntime and the plotting library are not needed to queue jobs.
-    const { loadModel, evaluate, renderSvg, confusionSpec } = await import('../../dl/index.js');
+    const { loadModel, evaluateAndRecord } = await import('../../dl/index.js');
     const model = await loadModel(p.model);
     job.progress(0, `${p.split} split`);
-    const ev = await evaluate(model, p.dataset, p.split, (done, total) =>
-      job.progress(total > 0 ? (0.95 * done) / total : 0, `${done}/${total} crops`),
-    );
-    job.signal.throwIfAborted();
-    const plot = join(model.dir, `confusion-${p.split}.svg`);
-    writeFileAtomic(
-      plot,
-      await renderSvg(
-        confusionSpec(
-          ev.classes,
-          ev.confusion,
-          `${p.name ?? model.dir} on ${p.split}: top-1 ${(100 * ev.top1).toFixed(2)}%`,
-        ),
-      ),
-    );
-    const doc = { ...ev, plot, dataset: resolve(p.dataset) };
-    if (p.name) {
-      const store = await job.store();
-      const prev = await store.getModel(p.name);
-      if (prev)
-        await store.updateModel(p.name, {
-          metrics: { ...(prev.metrics ?? {}), [p.split]: JSON.parse(JSON.stringify(doc)) as object },
-        });
-    }
-    return doc;
+    const doc = await evaluateAndRecord({
+      model,
+      dataset: p.dataset,
+      split: p.split,
+      name: p.name,
+      store: p.name ? await job.store() : undefined,
+      onProgress: (done, total) =>
+        job.progress(total > 0 ? (0.95 * done) / total : 0, `${done}/${total} crops`),
+    });
+    return { ...doc };
   },
 });
