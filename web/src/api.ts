@@ -4,12 +4,45 @@
  * tries once more.
  */
 
+import type {
+  CaseFile,
+  CaseNote,
+  CaseRecord,
+  DatasetRecord,
+  ImageRecord,
+  JobStatus,
+  MatchRecord,
+  ModelRecord as StoredModel,
+  SplitCounts,
+} from '../../src/store/types.js';
+
 const TOKEN_KEY = 'camprint.token';
 
 // ---- records as the API returns them -------------------------------------------------------
 
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+// The records the store keeps go out as they are: their types are the store's (src/store/types.ts
+// holds types only; nothing of it reaches the bundle). JobInfo and JobEvent are those of
+// src/queue/types.ts, and the identify and inspect answers those of src/evidence/, written again
+// here: those modules import Node's libraries (the store's backends, sharp, exifr), which have no
+// place in the browser's type-check.
+export type {
+  CaseFile,
+  CaseNote,
+  CaseRecord,
+  DatasetRecord,
+  ImageRecord,
+  JobStatus,
+  MatchRecord,
+  SplitCounts,
+};
+export type { ModelStatus } from '../../src/store/types.js';
 
+/** Photos or crops in all splits. */
+export function splitTotal(c: SplitCounts): number {
+  return c.train + c.val + c.test;
+}
+
+/** A job as the queue knows it (src/queue/types.ts). */
 export interface JobInfo {
   id: string;
   kind: string;
@@ -48,41 +81,8 @@ export interface CameraSummary {
   createdAt: string;
 }
 
-export interface ImageRecord {
-  sha256: string;
-  path: string;
-  width: number;
-  height: number;
-  format: string;
-  orientation: number;
-  exif?: Record<string, unknown>;
-  firstSeen: string;
-}
-
-export interface SplitCounts {
-  train: number;
-  val: number;
-  test: number;
-}
-
-export interface DatasetRecord {
-  name: string;
-  path: string;
-  manifestSha256: string;
-  input: string;
-  crop: number;
-  classes: string[];
-  counts: SplitCounts;
-  images: SplitCounts;
-  params: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface PerClassCounts {
+export interface PerClassCounts extends SplitCounts {
   class: string;
-  train: number;
-  val: number;
-  test: number;
 }
 
 export interface EpochPoint {
@@ -107,23 +107,9 @@ export interface Evaluation {
   seconds?: number;
 }
 
-export type ModelStatus = 'training' | 'stopped' | 'failed' | 'done';
-
-export interface ModelRecord {
-  name: string;
-  path: string;
-  dataset: string | null;
-  network: string;
-  status: ModelStatus;
-  config: Record<string, unknown>;
-  epochs: number;
-  bestValAccuracy: number | null;
+/** A model as the API sends it: the stored record, with its curves on GET /api/models/:name only. */
+export interface ModelRecord extends Omit<StoredModel, 'curves'> {
   curves?: EpochPoint[];
-  /** Evaluations by split (`{"test": Evaluation}`), as the evaluate jobs store them. */
-  metrics: Record<string, unknown> | null;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
 }
 
 export interface NetworkInfo {
@@ -226,56 +212,6 @@ export interface FolderListing {
   roots: string[];
   path: string;
   entries: FolderEntry[];
-}
-
-export interface CaseRecord {
-  name: string;
-  title?: string | null;
-  question?: string | null;
-  examiner?: string | null;
-  cameras?: string[];
-  status?: string;
-  createdAt: string;
-  updatedAt?: string;
-  [key: string]: unknown;
-}
-
-export interface CaseFile {
-  id?: number | string;
-  case?: string;
-  sha256: string;
-  name?: string;
-  path?: string;
-  role: string;
-  width?: number;
-  height?: number;
-  format?: string;
-  bytes?: number;
-  addedAt?: string;
-  createdAt?: string;
-  [key: string]: unknown;
-}
-
-export interface CaseNote {
-  id?: number | string;
-  text: string;
-  author?: string;
-  actor?: string;
-  createdAt: string;
-  [key: string]: unknown;
-}
-
-export interface MatchRecord {
-  id: number;
-  imageSha256: string;
-  imagePath: string;
-  camera: string;
-  pce: number | null;
-  ncc: number | null;
-  pFalseAlarm: number | null;
-  decision: string;
-  threshold: number;
-  createdAt: string;
 }
 
 /** The model's evaluation on a split, if it has one (metrics are kept per split). */

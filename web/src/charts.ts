@@ -125,38 +125,39 @@ export function confusionSpec(classes: readonly string[], confusion: readonly nu
   } as VisualizationSpec;
 }
 
-/** Per-class accuracy as horizontal bars. */
-export function perClassSpec(
-  rows: { class: string; accuracy: number | null; images: number }[],
+/** Shares (0–1) per class as horizontal bars; `order` is the classes' order from the top. */
+function classBars(
+  values: readonly { class: string }[],
+  order: string[],
+  color: string,
+  share: { field: string; title?: string },
+  tooltip: { field: string; title?: string; format?: string }[],
 ): VisualizationSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...container,
     height: { step: 22 },
-    data: { values: rows.filter((r) => r.accuracy !== null) },
-    mark: { type: 'bar', color: '#2563eb', cornerRadiusEnd: 2 },
+    data: { values },
+    mark: { type: 'bar', color, cornerRadiusEnd: 2 },
     encoding: {
-      y: {
-        field: 'class',
-        type: 'nominal',
-        title: null,
-        sort: rows.map((r) => r.class),
-        axis: { labelLimit: 220 },
-      },
-      x: {
-        field: 'accuracy',
-        type: 'quantitative',
-        title: 'accuracy',
-        scale: { domain: [0, 1] },
-        axis: { format: '.0%' },
-      },
-      tooltip: [
-        { field: 'class' },
-        { field: 'accuracy', format: '.1%' },
-        { field: 'images', title: 'images' },
-      ],
+      y: { field: 'class', type: 'nominal', title: null, sort: order, axis: { labelLimit: 220 } },
+      x: { ...share, type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+      tooltip,
     },
   } as VisualizationSpec;
+}
+
+/** Per-class accuracy as horizontal bars. */
+export function perClassSpec(
+  rows: { class: string; accuracy: number | null; images: number }[],
+): VisualizationSpec {
+  return classBars(
+    rows.filter((r) => r.accuracy !== null),
+    rows.map((r) => r.class),
+    '#2563eb',
+    { field: 'accuracy', title: 'accuracy' },
+    [{ field: 'class' }, { field: 'accuracy', format: '.1%' }, { field: 'images', title: 'images' }],
+  );
 }
 
 /**
@@ -201,24 +202,13 @@ export function surfaceSpec(size: number, values: readonly (number | null)[]): V
 
 /** A classifier's top-k as horizontal bars. */
 export function topSpec(top: readonly ClassScore[]): VisualizationSpec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...container,
-    height: { step: 22 },
-    data: { values: top as ClassScore[] },
-    mark: { type: 'bar', color: '#0891b2', cornerRadiusEnd: 2 },
-    encoding: {
-      y: {
-        field: 'class',
-        type: 'nominal',
-        title: null,
-        sort: top.map((t) => t.class),
-        axis: { labelLimit: 220 },
-      },
-      x: { field: 'probability', type: 'quantitative', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-      tooltip: [{ field: 'class' }, { field: 'probability', format: '.2%' }],
-    },
-  } as VisualizationSpec;
+  return classBars(
+    top,
+    top.map((t) => t.class),
+    '#0891b2',
+    { field: 'probability' },
+    [{ field: 'class' }, { field: 'probability', format: '.2%' }],
+  );
 }
 
 /** Crops per class and split, stacked bars. */

@@ -32,6 +32,36 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { data: state.data, error: state.error, loading: state.loading, reload: run };
 }
 
+export interface Action {
+  /** What runs now: the name given to `run` (truthy), undefined when nothing does. */
+  busy: string | undefined;
+  /** The last run's error, or the one given to setError (a form's own check). */
+  error: string | undefined;
+  setError: (error: string | undefined) => void;
+  /** Runs `fn` (busy meanwhile, the error cleared, then its own kept); true when it did not throw. */
+  run: (fn: () => Promise<unknown>, what?: string) => Promise<boolean>;
+}
+
+/** A request that a form or a button makes: busy while it runs, its error kept for the page. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const run = async (fn: () => Promise<unknown>, what = 'busy') => {
+    setBusy(what);
+    setError(undefined);
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      setError(errorText(err));
+      return false;
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
 /** Subscribes to a server event for the component's life. */
 export function useEvent<K extends keyof EventMap>(name: K, fn: (data: EventMap[K]) => void): void {
   const ref = useRef(fn);

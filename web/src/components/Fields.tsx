@@ -1,15 +1,45 @@
-/** Labelled form fields (every input has its label) and definition lists. */
+/** Labelled form fields (every input has its label), a form's submit row, definition lists and cards. */
 import type { ComponentChildren } from 'preact';
+import { ErrorBox } from './Notice';
 
-interface TextProps {
+interface FieldProps {
   id: string;
   label: string;
+  required?: boolean;
+  hint?: string;
+}
+
+/** The hint's id, for the control's aria-describedby. */
+const hintId = (p: FieldProps) => (p.hint ? `${p.id}-hint` : undefined);
+
+/** A control with its label (a star when required) and its hint. */
+function Field({ id, label, required, hint, children }: FieldProps & { children: ComponentChildren }) {
+  return (
+    <div class="field">
+      <label for={id}>
+        {label}
+        {required && (
+          <span class="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        )}
+      </label>
+      {children}
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+interface TextProps extends FieldProps {
   value: string;
   onInput: (v: string) => void;
   type?: string;
-  required?: boolean;
   placeholder?: string;
-  hint?: string;
   pattern?: string;
   min?: number;
   max?: number;
@@ -19,16 +49,7 @@ interface TextProps {
 
 export function TextField(p: TextProps) {
   return (
-    <div class="field">
-      <label for={p.id}>
-        {p.label}
-        {p.required && (
-          <span class="required" aria-hidden="true">
-            {' '}
-            *
-          </span>
-        )}
-      </label>
+    <Field {...p}>
       <input
         id={p.id}
         type={p.type ?? 'text'}
@@ -41,45 +62,49 @@ export function TextField(p: TextProps) {
         step={p.step}
         autocomplete="off"
         spellcheck={false}
-        aria-describedby={p.hint ? `${p.id}-hint` : undefined}
+        aria-describedby={hintId(p)}
         onInput={(e) => p.onInput((e.currentTarget as HTMLInputElement).value)}
       />
-      {p.hint && (
-        <small id={`${p.id}-hint`} class="hint">
-          {p.hint}
-        </small>
-      )}
-    </div>
+    </Field>
   );
 }
 
-interface SelectProps {
-  id: string;
-  label: string;
+interface TextAreaProps extends FieldProps {
+  value: string;
+  onInput: (v: string) => void;
+  rows: number;
+  placeholder?: string;
+}
+
+export function TextAreaField(p: TextAreaProps) {
+  return (
+    <Field {...p}>
+      <textarea
+        id={p.id}
+        rows={p.rows}
+        value={p.value}
+        placeholder={p.placeholder}
+        aria-describedby={hintId(p)}
+        onInput={(e) => p.onInput((e.currentTarget as HTMLTextAreaElement).value)}
+      />
+    </Field>
+  );
+}
+
+interface SelectProps extends FieldProps {
   value: string;
   onChange: (v: string) => void;
   options: (string | [string, string])[];
-  required?: boolean;
-  hint?: string;
 }
 
 export function SelectField(p: SelectProps) {
   return (
-    <div class="field">
-      <label for={p.id}>
-        {p.label}
-        {p.required && (
-          <span class="required" aria-hidden="true">
-            {' '}
-            *
-          </span>
-        )}
-      </label>
+    <Field {...p}>
       <select
         id={p.id}
         value={p.value}
         required={p.required}
-        aria-describedby={p.hint ? `${p.id}-hint` : undefined}
+        aria-describedby={hintId(p)}
         onChange={(e) => p.onChange((e.currentTarget as HTMLSelectElement).value)}
       >
         {p.options.map((o) => {
@@ -91,12 +116,34 @@ export function SelectField(p: SelectProps) {
           );
         })}
       </select>
-      {p.hint && (
-        <small id={`${p.id}-hint`} class="hint">
-          {p.hint}
-        </small>
-      )}
-    </div>
+    </Field>
+  );
+}
+
+/** A form's end: its error (role alert) and its submit button, which says `busyText` while busy. */
+export function Submit({
+  text,
+  busyText,
+  busy,
+  disabled,
+  error,
+}: {
+  text: string;
+  busyText?: string;
+  busy?: boolean;
+  /** Disabled besides while busy. */
+  disabled?: boolean;
+  error?: string;
+}) {
+  return (
+    <>
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button type="submit" class="btn" disabled={busy || disabled}>
+          {busy && busyText ? busyText : text}
+        </button>
+      </div>
+    </>
   );
 }
 

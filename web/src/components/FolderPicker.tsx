@@ -4,7 +4,8 @@
  */
 import { useState } from 'preact/hooks';
 import { api, type FolderListing } from '../api';
-import { errorText, fmtInt } from '../format';
+import { fmtInt } from '../format';
+import { useAction } from '../hooks';
 
 interface Props {
   id: string;
@@ -26,22 +27,14 @@ function parent(dir: string, roots: string[]): string | undefined {
 
 export function FolderPicker({ id, label, value, onChange, required }: Props) {
   const [listing, setListing] = useState<FolderListing | null>(null);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
-  const browse = async (path?: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const browse = (path?: string) =>
+    action.run(async () => {
       const l = await api.folders(path);
       setListing(l);
       if (path !== undefined || l.path) onChange(l.path);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const up = listing ? parent(listing.path, listing.roots) : undefined;
   return (
@@ -61,15 +54,15 @@ export function FolderPicker({ id, label, value, onChange, required }: Props) {
         <button
           type="button"
           class="btn btn-secondary"
-          disabled={busy}
+          disabled={!!action.busy}
           onClick={() => browse(value || undefined)}
         >
           Browse…
         </button>
       </div>
-      {error && (
+      {action.error && (
         <p class="field-error" role="alert">
-          {error}
+          {action.error}
         </p>
       )}
       {listing && (

@@ -1,7 +1,7 @@
 /** Jobs: the live list (home page) and one job watched while it runs (forms that start one). */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type JobEvent, type JobInfo } from '../api';
-import { useEvent, useLoad } from '../hooks';
+import { useAction, useEvent, useLoad } from '../hooks';
 import { errorText, fmtAgo } from '../format';
 import { href } from '../router';
 import { StatusBadge } from './Badge';
@@ -136,15 +136,8 @@ function JobRow({ job, onCancel }: { job: JobInfo; onCancel: (id: string) => voi
 /** Jobs in three groups, as DIGITS' home page: running, queued, done (and failed or cancelled). */
 export function JobBoard({ limit = 50 }: { limit?: number }) {
   const { jobs, error, loading } = useJobs(limit);
-  const [cancelError, setCancelError] = useState<string>();
-  const cancel = async (id: string) => {
-    setCancelError(undefined);
-    try {
-      await api.cancelJob(id);
-    } catch (e) {
-      setCancelError(errorText(e));
-    }
-  };
+  const cancelling = useAction();
+  const cancel = (id: string) => cancelling.run(() => api.cancelJob(id));
   const groups: [string, string, JobInfo[]][] = [
     ['running', 'Running', jobs.filter((j) => j.status === 'running')],
     ['queued', 'Queued', jobs.filter((j) => j.status === 'queued')],
@@ -152,7 +145,7 @@ export function JobBoard({ limit = 50 }: { limit?: number }) {
   ];
   return (
     <div class="job-board">
-      <ErrorBox error={error ?? cancelError} />
+      <ErrorBox error={error ?? cancelling.error} />
       {loading ? (
         <p class="loading">Loading jobs…</p>
       ) : (

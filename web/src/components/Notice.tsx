@@ -21,3 +21,22 @@ export function Loading({ what }: { what: string }) {
     </p>
   );
 }
+
+/**
+ * What is loading: a loading line until it comes (none after an error: the page shows that), then
+ * what `children` makes of it.
+ */
+export function Await<T>({
+  data,
+  error,
+  what,
+  children,
+}: {
+  data: T | null | undefined;
+  error: string | undefined;
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (data === null || data === undefined) return error ? null : <Loading what={what} />;
+  return <>{children(data)}</>;
+}

@@ -3,16 +3,18 @@
  * photos or a server folder, and one camera's page (figures, pictures of K, source images).
  */
 import { useState } from 'preact/hooks';
-import { api, type CameraSummary } from '../api';
+import { api, type CameraSummary, type ImageRecord } from '../api';
 import { PageHead } from '../components/Layout';
-import { Card, Facts, TextField } from '../components/Fields';
+import { ListPage, type ListTable } from '../components/ListPage';
+import { Card, Facts, Submit, TextField } from '../components/Fields';
 import { DropZone } from '../components/DropZone';
 import { FolderPicker } from '../components/FolderPicker';
 import { JobWatch } from '../components/Jobs';
 import { AuthImage } from '../components/AuthImage';
-import { ErrorBox, Empty, Loading } from '../components/Notice';
-import { useLoad, useReloadOnJobs, useTitle } from '../hooks';
-import { errorText, fmtAgo, fmtNumber, fmtInt, fmtTime, shortHash } from '../format';
+import { Await, ErrorBox } from '../components/Notice';
+import { DataTable, agoColumn, linkColumn, type Column } from '../components/Table';
+import { useAction, useLoad, useReloadOnJobs, useTitle } from '../hooks';
+import { fmtNumber, fmtInt, fmtTime, shortHash } from '../format';
 import { href } from '../router';
 
 function num(q: Record<string, unknown>, k: string): number | null {
@@ -32,75 +34,59 @@ function QualityHint({ q }: { q: Record<string, unknown> }) {
   );
 }
 
-function CameraTable({ cameras }: { cameras: CameraSummary[] }) {
-  return (
-    <div class="table-wrap">
-      <table class="table" id="camera-table">
-        <caption class="visually-hidden">Camera fingerprints in the database</caption>
-        <thead>
-          <tr>
-            <th scope="col">Camera</th>
-            <th scope="col">Model</th>
-            <th scope="col">Device</th>
-            <th scope="col" class="num">
-              Images
-            </th>
-            <th scope="col" class="num">
-              Size
-            </th>
-            <th scope="col" class="num">
-              Mean PCE
-            </th>
-            <th scope="col">Quality</th>
-            <th scope="col">Built</th>
-          </tr>
-        </thead>
-        <tbody>
-          {cameras.map((c) => (
-            <tr key={c.camera}>
-              <th scope="row">
-                <a href={href('cameras', c.camera)}>{c.camera}</a>
-              </th>
-              <td>{c.model ?? '—'}</td>
-              <td>{c.device ?? '—'}</td>
-              <td class="num">{fmtInt(c.images)}</td>
-              <td class="num nowrap">
-                {c.width}×{c.height}
-              </td>
-              <td class="num">{fmtNumber(num(c.quality, 'meanPce'), 0)}</td>
-              <td>
-                <QualityHint q={c.quality} />
-              </td>
-              <td class="muted nowrap" title={fmtTime(c.createdAt)}>
-                {fmtAgo(c.createdAt)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+const CAMERA_TABLE: ListTable<CameraSummary> = {
+  id: 'camera-table',
+  caption: 'Camera fingerprints in the database',
+  rowKey: (c) => c.camera,
+  columns: [
+    linkColumn('Camera', 'cameras', (c) => c.camera),
+    { head: 'Model', cell: (c) => c.model ?? '—' },
+    { head: 'Device', cell: (c) => c.device ?? '—' },
+    { head: 'Images', class: 'num', cell: (c) => fmtInt(c.images) },
+    { head: 'Size', class: 'num', cellClass: 'num nowrap', cell: (c) => `${c.width}×${c.height}` },
+    { head: 'Mean PCE', class: 'num', cell: (c) => fmtNumber(num(c.quality, 'meanPce'), 0) },
+    { head: 'Quality', cell: (c) => <QualityHint q={c.quality} /> },
+    agoColumn('Built', (c) => c.createdAt),
+  ],
+};
+
+const PER_IMAGE_COLUMNS: Column<{ file: string; pce: number | null }>[] = [
+  { head: 'Image', cellClass: 'path', cell: (p) => p.file.split('/').pop() },
+  { head: 'PCE', class: 'num', cell: (p) => fmtNumber(p.pce, 1) },
+];
+
+const SOURCE_COLUMNS: Column<ImageRecord>[] = [
+  { head: 'File', cellClass: 'path', title: (s) => s.path, cell: (s) => s.path.split('/').pop() },
+  { head: 'SHA-256', class: 'hide-narrow', cell: (s) => <code title={s.sha256}>{shortHash(s.sha256)}</code> },
+  { head: 'Size', class: 'num', cellClass: 'num nowrap', cell: (s) => `${s.width}×${s.height}` },
+  { head: 'Format', class: 'hide-narrow', cell: (s) => s.format },
+];
+
+type Source = 'folder' | 'upload';
+
+/** Where the photos to build from come from. */
+const SOURCES: [Source, string][] = [
+  ['folder', 'A folder on the server'],
+  ['upload', 'Upload photos'],
+];
 
 function BuildForm({ onBuilt }: { onBuilt: () => void }) {
   const [camera, setCamera] = useState('');
   const [model, setModel] = useState('');
   const [device, setDevice] = useState('');
-  const [source, setSource] = useState<'upload' | 'folder'>('folder');
+  const [source, setSource] = useState<Source>('folder');
   const [files, setFiles] = useState<File[]>([]);
   const [folder, setFolder] = useState('');
   const [job, setJob] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
     if (source === 'upload' && files.length === 0)
-      return setError('Choose at least one photo to build from.');
-    if (source === 'folder' && !folder.trim()) return setError('Give the server folder to build from.');
-    setBusy(true);
-    try {
+      return action.setError('Choose at least one photo to build from.');
+    if (source === 'folder' && !folder.trim())
+      return action.setError('Give the server folder to build from.');
+    action.run(async () => {
       const meta = {
         camera: camera.trim(),
         model: model.trim() || undefined,
@@ -111,11 +97,7 @@ function BuildForm({ onBuilt }: { onBuilt: () => void }) {
           ? await api.buildFromUpload(meta, files)
           : await api.buildFromFolder({ ...meta, folder: folder.trim() });
       setJob(r.job);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -146,26 +128,18 @@ function BuildForm({ onBuilt }: { onBuilt: () => void }) {
       </div>
       <fieldset class="segmented">
         <legend>Photos to build from</legend>
-        <label>
-          <input
-            type="radio"
-            name="build-source"
-            value="folder"
-            checked={source === 'folder'}
-            onChange={() => setSource('folder')}
-          />
-          A folder on the server
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="build-source"
-            value="upload"
-            checked={source === 'upload'}
-            onChange={() => setSource('upload')}
-          />
-          Upload photos
-        </label>
+        {SOURCES.map(([value, label]) => (
+          <label key={value}>
+            <input
+              type="radio"
+              name="build-source"
+              value={value}
+              checked={source === value}
+              onChange={() => setSource(value)}
+            />
+            {label}
+          </label>
+        ))}
       </fieldset>
       {source === 'upload' ? (
         <DropZone
@@ -179,12 +153,7 @@ function BuildForm({ onBuilt }: { onBuilt: () => void }) {
       ) : (
         <FolderPicker id="build-folder" label="Server folder" value={folder} onChange={setFolder} required />
       )}
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="btn" disabled={busy}>
-          {busy ? 'Submitting…' : 'Build fingerprint'}
-        </button>
-      </div>
+      <Submit text="Build fingerprint" busyText="Submitting…" busy={!!action.busy} error={action.error} />
       {job && (
         <JobWatch
           key={job}
@@ -203,18 +172,15 @@ export function CamerasPage() {
   const cameras = useLoad(() => api.cameras(), []);
   useReloadOnJobs(['fingerprint-build'], cameras.reload);
   return (
-    <>
-      <PageHead title="Cameras & fingerprints" />
-      <Card title="Fingerprint database" id="cameras-list">
-        <ErrorBox error={cameras.error} />
-        {!cameras.data ? (
-          <Loading what="cameras" />
-        ) : cameras.data.length === 0 ? (
-          <Empty>No fingerprints yet: build the first one below.</Empty>
-        ) : (
-          <CameraTable cameras={cameras.data} />
-        )}
-      </Card>
+    <ListPage
+      title="Cameras & fingerprints"
+      list={cameras}
+      card="Fingerprint database"
+      id="cameras-list"
+      what="cameras"
+      empty="No fingerprints yet: build the first one below."
+      table={CAMERA_TABLE}
+    >
       <Card title="Build a fingerprint" id="build">
         <p class="muted">
           The PRNU fingerprint K is estimated from the noise residuals of many photos of one camera:
@@ -222,7 +188,7 @@ export function CamerasPage() {
         </p>
         <BuildForm onBuilt={cameras.reload} />
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -230,127 +196,75 @@ export function CameraPage({ name }: { name: string }) {
   useTitle(name);
   const cam = useLoad(() => api.camera(name), [name]);
   useReloadOnJobs(['fingerprint-build'], cam.reload);
-  const c = cam.data?.camera;
-  const q = c?.quality ?? {};
-  const perImage = Array.isArray(q.perImagePce)
-    ? (q.perImagePce as { file: string; pce: number | null }[])
-    : [];
   return (
     <>
       <PageHead title={name} trail={[['Cameras', href('cameras')]]} />
       <ErrorBox error={cam.error} />
-      {!c ? (
-        !cam.error && <Loading what="the camera" />
-      ) : (
-        <>
-          <div class="grid-2">
-            <Card title="Fingerprint">
-              <Facts
-                items={[
-                  ['Model', c.model],
-                  ['Device', c.device],
-                  ['Size', `${c.width} × ${c.height} px`],
-                  ['Images used', fmtInt(c.images)],
-                  ['Mean leave-one-out PCE', fmtNumber(num(q, 'meanPce'), 1)],
-                  ['Lowest leave-one-out PCE', fmtNumber(num(q, 'minPce'), 1)],
-                  ['PRNU energy (mean K²)', num(q, 'prnuEnergy')?.toExponential(3)],
-                  ['Built', fmtTime(c.createdAt)],
-                ]}
-              />
-            </Card>
-            <Card title="Pictures of K">
-              <div class="fingerprint-pictures">
-                <figure>
-                  <AuthImage
-                    path={api.fingerprintPngPath(name, 'tile')}
-                    alt={`Centre tile of the fingerprint of ${name}, contrast-stretched`}
-                    class="pixelated"
+      <Await data={cam.data} error={cam.error} what="the camera">
+        {({ camera: c, sources }) => {
+          const q = c.quality;
+          const perImage = Array.isArray(q.perImagePce)
+            ? (q.perImagePce as { file: string; pce: number | null }[])
+            : [];
+          return (
+            <>
+              <div class="grid-2">
+                <Card title="Fingerprint">
+                  <Facts
+                    items={[
+                      ['Model', c.model],
+                      ['Device', c.device],
+                      ['Size', `${c.width} × ${c.height} px`],
+                      ['Images used', fmtInt(c.images)],
+                      ['Mean leave-one-out PCE', fmtNumber(num(q, 'meanPce'), 1)],
+                      ['Lowest leave-one-out PCE', fmtNumber(num(q, 'minPce'), 1)],
+                      ['PRNU energy (mean K²)', num(q, 'prnuEnergy')?.toExponential(3)],
+                      ['Built', fmtTime(c.createdAt)],
+                    ]}
                   />
-                  <figcaption>Centre tile, 256×256, contrast-stretched</figcaption>
-                </figure>
-                <figure>
-                  <AuthImage
-                    path={api.fingerprintPngPath(name, 'spectrum')}
-                    alt={`Log-magnitude spectrum of the fingerprint of ${name}`}
-                  />
-                  <figcaption>Log-magnitude spectrum (peaks: periodic artefacts)</figcaption>
-                </figure>
+                </Card>
+                <Card title="Pictures of K">
+                  <div class="fingerprint-pictures">
+                    <figure>
+                      <AuthImage
+                        path={api.fingerprintPngPath(name, 'tile')}
+                        alt={`Centre tile of the fingerprint of ${name}, contrast-stretched`}
+                        class="pixelated"
+                      />
+                      <figcaption>Centre tile, 256×256, contrast-stretched</figcaption>
+                    </figure>
+                    <figure>
+                      <AuthImage
+                        path={api.fingerprintPngPath(name, 'spectrum')}
+                        alt={`Log-magnitude spectrum of the fingerprint of ${name}`}
+                      />
+                      <figcaption>Log-magnitude spectrum (peaks: periodic artefacts)</figcaption>
+                    </figure>
+                  </div>
+                </Card>
               </div>
-            </Card>
-          </div>
-          <div class={perImage.length > 0 ? 'grid-2' : undefined}>
-            {perImage.length > 0 && (
-              <Card title="Per-image consistency">
-                <p class="muted small">
-                  Each image's PCE against the fingerprint of the others (centre crop).
-                </p>
-                <div class="table-wrap">
-                  <table class="table">
-                    <thead>
-                      <tr>
-                        <th scope="col">Image</th>
-                        <th scope="col" class="num">
-                          PCE
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {perImage.map((p) => (
-                        <tr key={p.file}>
-                          <td class="path">{p.file.split('/').pop()}</td>
-                          <td class="num">{fmtNumber(p.pce, 1)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              </Card>
-            )}
-            <Card title={`Source images (${cam.data!.sources.length})`} id="camera-sources">
-              {cam.data!.sources.length === 0 ? (
-                <Empty>No source images recorded.</Empty>
-              ) : (
-                <div class="table-wrap">
-                  <table class="table">
-                    <thead>
-                      <tr>
-                        <th scope="col">File</th>
-                        <th scope="col" class="hide-narrow">
-                          SHA-256
-                        </th>
-                        <th scope="col" class="num">
-                          Size
-                        </th>
-                        <th scope="col" class="hide-narrow">
-                          Format
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {[...cam.data!.sources]
-                        .sort((a, b) => a.path.localeCompare(b.path))
-                        .map((s) => (
-                          <tr key={s.sha256}>
-                            <td class="path" title={s.path}>
-                              {s.path.split('/').pop()}
-                            </td>
-                            <td class="hide-narrow">
-                              <code title={s.sha256}>{shortHash(s.sha256)}</code>
-                            </td>
-                            <td class="num nowrap">
-                              {s.width}×{s.height}
-                            </td>
-                            <td class="hide-narrow">{s.format}</td>
-                          </tr>
-                        ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
-            </Card>
-          </div>
-        </>
-      )}
+              <div class={perImage.length > 0 ? 'grid-2' : undefined}>
+                {perImage.length > 0 && (
+                  <Card title="Per-image consistency">
+                    <p class="muted small">
+                      Each image's PCE against the fingerprint of the others (centre crop).
+                    </p>
+                    <DataTable rows={perImage} columns={PER_IMAGE_COLUMNS} rowKey={(p) => p.file} />
+                  </Card>
+                )}
+                <Card title={`Source images (${sources.length})`} id="camera-sources">
+                  <DataTable
+                    rows={[...sources].sort((a, b) => a.path.localeCompare(b.path))}
+                    columns={SOURCE_COLUMNS}
+                    rowKey={(s) => s.sha256}
+                    empty="No source images recorded."
+                  />
+                </Card>
+              </div>
+            </>
+          );
+        }}
+      </Await>
     </>
   );
 }

@@ -1,67 +1,51 @@
 /** Data sets: the list, creating one from a server folder (options as `dataset create`), and one data set's page. */
 import { useState } from 'preact/hooks';
-import { api, type DatasetRecord } from '../api';
+import { api, splitTotal, type DatasetRecord, type PerClassCounts, type SplitCounts } from '../api';
 import { PageHead } from '../components/Layout';
-import { Card, Facts, SelectField, TextField } from '../components/Fields';
+import { ListPage, type ListTable } from '../components/ListPage';
+import { Card, Facts, SelectField, Submit, TextField } from '../components/Fields';
 import { FolderPicker } from '../components/FolderPicker';
 import { JobWatch } from '../components/Jobs';
 import { AuthImage } from '../components/AuthImage';
 import { Chart } from '../components/Chart';
-import { ErrorBox, Empty, Loading } from '../components/Notice';
-import { useLoad, useReloadOnJobs, useTitle } from '../hooks';
-import { errorText, fmtAgo, fmtInt, fmtTime, shortHash } from '../format';
+import { Await, ErrorBox, Empty } from '../components/Notice';
+import { DataTable, agoColumn, linkColumn, type Column } from '../components/Table';
+import { useAction, useLoad, useReloadOnJobs, useTitle } from '../hooks';
+import { fmtInt, fmtTime, shortHash } from '../format';
 import { href, navigate } from '../router';
 import { splitSpec } from '../charts';
 
-const total = (c: { train: number; val: number; test: number }) => c.train + c.val + c.test;
+/** "train / val / test" counts. */
+const splits = (c: SplitCounts) => `${fmtInt(c.train)} / ${fmtInt(c.val)} / ${fmtInt(c.test)}`;
 
-function DatasetTable({ datasets }: { datasets: DatasetRecord[] }) {
-  return (
-    <div class="table-wrap">
-      <table class="table" id="dataset-table">
-        <caption class="visually-hidden">Data sets</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Input</th>
-            <th scope="col" class="num">
-              Crop
-            </th>
-            <th scope="col" class="num">
-              Classes
-            </th>
-            <th scope="col" class="num">
-              Crops train / val / test
-            </th>
-            <th scope="col" class="num">
-              Photos
-            </th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {datasets.map((d) => (
-            <tr key={d.name}>
-              <th scope="row">
-                <a href={href('datasets', d.name)}>{d.name}</a>
-              </th>
-              <td>{d.input}</td>
-              <td class="num">{d.crop}</td>
-              <td class="num">{d.classes.length}</td>
-              <td class="num nowrap">
-                {fmtInt(d.counts.train)} / {fmtInt(d.counts.val)} / {fmtInt(d.counts.test)}
-              </td>
-              <td class="num">{fmtInt(total(d.images))}</td>
-              <td class="muted nowrap" title={fmtTime(d.createdAt)}>
-                {fmtAgo(d.createdAt)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+const DATASET_TABLE: ListTable<DatasetRecord> = {
+  id: 'dataset-table',
+  caption: 'Data sets',
+  rowKey: (d) => d.name,
+  columns: [
+    linkColumn('Name', 'datasets', (d) => d.name),
+    { head: 'Input', cell: (d) => d.input },
+    { head: 'Crop', class: 'num', cell: (d) => d.crop },
+    { head: 'Classes', class: 'num', cell: (d) => d.classes.length },
+    {
+      head: 'Crops train / val / test',
+      class: 'num',
+      cellClass: 'num nowrap',
+      cell: (d) => splits(d.counts),
+    },
+    { head: 'Photos', class: 'num', cell: (d) => fmtInt(splitTotal(d.images)) },
+    agoColumn('Created', (d) => d.createdAt),
+  ],
+};
+
+/** Crops per class and split. */
+const CLASS_COLUMNS: Column<PerClassCounts>[] = [
+  { head: 'Class', rowHeader: true, cell: (c) => c.class },
+  { head: 'Train', class: 'num', cell: (c) => fmtInt(c.train) },
+  { head: 'Val', class: 'num', cell: (c) => fmtInt(c.val) },
+  { head: 'Test', class: 'num', cell: (c) => fmtInt(c.test) },
+  { head: 'Total', class: 'num', cell: (c) => fmtInt(splitTotal(c)) },
+];
 
 function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -72,15 +56,12 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [split, setSplit] = useState('75/10/15');
   const [splitBy, setSplitBy] = useState('photo');
   const [job, setJob] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    if (!folder.trim()) return setError('Give the server folder: one sub-folder per class (camera).');
-    setBusy(true);
-    try {
+    if (!folder.trim()) return action.setError('Give the server folder: one sub-folder per class (camera).');
+    action.run(async () => {
       const r = await api.createDataset({
         name: name.trim(),
         folder: folder.trim(),
@@ -91,11 +72,7 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
         splitBy,
       });
       setJob(r.job);
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -157,12 +134,7 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
         onChange={setFolder}
         required
       />
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="btn" disabled={busy}>
-          {busy ? 'Submitting…' : 'Create data set'}
-        </button>
-      </div>
+      <Submit text="Create data set" busyText="Submitting…" busy={!!action.busy} error={action.error} />
       {job && <JobWatch key={job} id={job} onEnd={(j) => j.status === 'done' && onCreated(name.trim())} />}
     </form>
   );
@@ -173,18 +145,15 @@ export function DatasetsPage() {
   const list = useLoad(() => api.datasets(), []);
   useReloadOnJobs(['dataset-create'], list.reload);
   return (
-    <>
-      <PageHead title="Data sets" />
-      <Card title="Data sets" id="datasets-list">
-        <ErrorBox error={list.error} />
-        {!list.data ? (
-          <Loading what="data sets" />
-        ) : list.data.length === 0 ? (
-          <Empty>No data sets yet: create one below.</Empty>
-        ) : (
-          <DatasetTable datasets={list.data} />
-        )}
-      </Card>
+    <ListPage
+      title="Data sets"
+      list={list}
+      card="Data sets"
+      id="datasets-list"
+      what="data sets"
+      empty="No data sets yet: create one below."
+      table={DATASET_TABLE}
+    >
       <Card title="New data set" id="dataset-new">
         <p class="muted">
           Crops of each photo's noise residual (or pixels) at even offsets, split by source photo so that no
@@ -197,7 +166,7 @@ export function DatasetsPage() {
           }}
         />
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -205,105 +174,66 @@ export function DatasetPage({ name }: { name: string }) {
   useTitle(name);
   const ds = useLoad(() => api.dataset(name), [name]);
   useReloadOnJobs(['dataset-create'], ds.reload);
-  const d = ds.data?.dataset;
-  const perClass = ds.data?.perClass ?? [];
   return (
     <>
       <PageHead title={name} trail={[['Data sets', href('datasets')]]}>
-        {d && (
+        {ds.data && (
           <a class="btn btn-secondary" href={`${href('models')}?dataset=${encodeURIComponent(name)}`}>
             Train a model on it
           </a>
         )}
       </PageHead>
       <ErrorBox error={ds.error} />
-      {!d ? (
-        !ds.error && <Loading what="the data set" />
-      ) : (
-        <>
-          <div class="grid-2">
-            <Card title="Summary">
-              <Facts
-                items={[
-                  ['Input', d.input],
-                  ['Crop', `${d.crop} × ${d.crop} px`],
-                  ['Classes', fmtInt(d.classes.length)],
-                  [
-                    'Crops (train / val / test)',
-                    `${fmtInt(d.counts.train)} / ${fmtInt(d.counts.val)} / ${fmtInt(d.counts.test)}`,
-                  ],
-                  [
-                    'Photos (train / val / test)',
-                    `${fmtInt(d.images.train)} / ${fmtInt(d.images.val)} / ${fmtInt(d.images.test)}`,
-                  ],
-                  ['Split by', String(d.params.splitBy ?? d.params.split_by ?? 'photo')],
-                  [
-                    'Manifest SHA-256',
-                    <code title={d.manifestSha256}>{shortHash(d.manifestSha256, 16)}…</code>,
-                  ],
-                  ['Created', fmtTime(d.createdAt)],
-                ]}
-              />
-            </Card>
-            <Card title="Crops per class and split">
-              {perClass.length > 0 ? (
-                <Chart spec={splitSpec(perClass)} label="Crops per class, stacked by split" />
-              ) : (
-                <Empty>No per-class counts.</Empty>
-              )}
-            </Card>
-          </div>
-          <Card title="Class counts" id="dataset-classes">
-            <div class="table-wrap">
-              <table class="table" id="class-counts">
-                <thead>
-                  <tr>
-                    <th scope="col">Class</th>
-                    <th scope="col" class="num">
-                      Train
-                    </th>
-                    <th scope="col" class="num">
-                      Val
-                    </th>
-                    <th scope="col" class="num">
-                      Test
-                    </th>
-                    <th scope="col" class="num">
-                      Total
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {perClass.map((c) => (
-                    <tr key={c.class}>
-                      <th scope="row">{c.class}</th>
-                      <td class="num">{fmtInt(c.train)}</td>
-                      <td class="num">{fmtInt(c.val)}</td>
-                      <td class="num">{fmtInt(c.test)}</td>
-                      <td class="num">{fmtInt(total(c))}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+      <Await data={ds.data} error={ds.error} what="the data set">
+        {({ dataset: d, perClass }) => (
+          <>
+            <div class="grid-2">
+              <Card title="Summary">
+                <Facts
+                  items={[
+                    ['Input', d.input],
+                    ['Crop', `${d.crop} × ${d.crop} px`],
+                    ['Classes', fmtInt(d.classes.length)],
+                    ['Crops (train / val / test)', splits(d.counts)],
+                    ['Photos (train / val / test)', splits(d.images)],
+                    ['Split by', String(d.params.splitBy ?? d.params.split_by ?? 'photo')],
+                    [
+                      'Manifest SHA-256',
+                      <code title={d.manifestSha256}>{shortHash(d.manifestSha256, 16)}…</code>,
+                    ],
+                    ['Created', fmtTime(d.createdAt)],
+                  ]}
+                />
+              </Card>
+              <Card title="Crops per class and split">
+                {perClass.length > 0 ? (
+                  <Chart spec={splitSpec(perClass)} label="Crops per class, stacked by split" />
+                ) : (
+                  <Empty>No per-class counts.</Empty>
+                )}
+              </Card>
             </div>
-          </Card>
-          <Card title="Example crops" id="dataset-examples">
-            <p class="muted small">Contrast-stretched, as the network sees them.</p>
-            <div class="examples">
-              {d.classes.slice(0, 24).map((c) => (
-                <figure key={c}>
-                  <figcaption>{c}</figcaption>
-                  <AuthImage
-                    path={api.examplesPngPath(name, c, 8)}
-                    alt={`Example crops of class ${c}`}
-                    class="pixelated"
-                  />
-                </figure>
-              ))}
-            </div>
-          </Card>
-        </>
-      )}
+            <Card title="Class counts" id="dataset-classes">
+              <DataTable id="class-counts" rows={perClass} columns={CLASS_COLUMNS} rowKey={(c) => c.class} />
+            </Card>
+            <Card title="Example crops" id="dataset-examples">
+              <p class="muted small">Contrast-stretched, as the network sees them.</p>
+              <div class="examples">
+                {d.classes.slice(0, 24).map((c) => (
+                  <figure key={c}>
+                    <figcaption>{c}</figcaption>
+                    <AuthImage
+                      path={api.examplesPngPath(name, c, 8)}
+                      alt={`Example crops of class ${c}`}
+                      class="pixelated"
+                    />
+                  </figure>
+                ))}
+              </div>
+            </Card>
+          </>
+        )}
+      </Await>
     </>
   );
 }

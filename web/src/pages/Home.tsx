@@ -1,13 +1,53 @@
 /** Home: the job board (running, queued, finished) and the latest data sets and models, as DIGITS' home. */
-import { api } from '../api';
+import type { ComponentChildren } from 'preact';
+import { api, splitTotal, type DatasetRecord, type ModelRecord } from '../api';
 import { PageHead } from '../components/Layout';
 import { JobBoard } from '../components/Jobs';
 import { Card } from '../components/Fields';
 import { StatusBadge } from '../components/Badge';
-import { ErrorBox, Empty } from '../components/Notice';
+import { ErrorBox } from '../components/Notice';
+import { Stats } from '../components/Stats';
+import { DataTable, type Column } from '../components/Table';
 import { useLoad, useReloadOnJobs, useTitle } from '../hooks';
 import { fmtAgo, fmtInt, fmtPercent } from '../format';
 import { href } from '../router';
+
+/** A record's name, linking to its page (a plain cell here: these tables are summaries). */
+const nameCell = (section: string) => (r: { name: string }) => <a href={href(section, r.name)}>{r.name}</a>;
+
+const DATASET_COLUMNS: Column<DatasetRecord>[] = [
+  { head: 'Name', cell: nameCell('datasets') },
+  { head: 'Classes', class: 'num', cell: (ds) => ds.classes.length },
+  { head: 'Crops', class: 'num', cell: (ds) => fmtInt(splitTotal(ds.counts)) },
+  { head: 'Created', cellClass: 'muted', cell: (ds) => fmtAgo(ds.createdAt) },
+];
+
+const MODEL_COLUMNS: Column<ModelRecord>[] = [
+  { head: 'Name', cell: nameCell('models') },
+  { head: 'Status', cell: (m) => <StatusBadge status={m.status} /> },
+  { head: 'Best val.', class: 'num', cell: (m) => fmtPercent(m.bestValAccuracy) },
+  { head: 'Updated', cellClass: 'muted', cell: (m) => fmtAgo(m.updatedAt) },
+];
+
+/** The latest records of a kind: the first six, or what to do when there are none yet. */
+function Latest<T extends { name: string }>({
+  rows,
+  columns,
+  none,
+}: {
+  rows: T[] | undefined;
+  columns: Column<T>[];
+  none: ComponentChildren;
+}) {
+  return (
+    <DataTable
+      rows={rows?.slice(0, 6) ?? []}
+      columns={columns}
+      rowKey={(r) => r.name}
+      empty={rows && <>None yet. {none}.</>}
+    />
+  );
+}
 
 function Summary() {
   const counts = useLoad(
@@ -21,109 +61,39 @@ function Summary() {
   );
   useReloadOnJobs(['fingerprint-build', 'dataset-create', 'train', 'evaluate'], counts.reload);
   const d = counts.data;
+  const totals: [string, number | undefined, string][] = [
+    ['cameras', d?.cameras, 'camera fingerprint'],
+    ['datasets', d?.datasets.length, 'data set'],
+    ['models', d?.models.length, 'model'],
+  ];
   return (
     <>
       <ErrorBox error={counts.error} />
-      <ul class="stats" aria-label="Totals">
-        <li>
-          <a href={href('cameras')}>
-            <span class="stat-value">{d ? fmtInt(d.cameras) : '…'}</span>
-            <span class="stat-label">{d?.cameras === 1 ? 'camera fingerprint' : 'camera fingerprints'}</span>
-          </a>
-        </li>
-        <li>
-          <a href={href('datasets')}>
-            <span class="stat-value">{d ? fmtInt(d.datasets.length) : '…'}</span>
-            <span class="stat-label">{d?.datasets.length === 1 ? 'data set' : 'data sets'}</span>
-          </a>
-        </li>
-        <li>
-          <a href={href('models')}>
-            <span class="stat-value">{d ? fmtInt(d.models.length) : '…'}</span>
-            <span class="stat-label">{d?.models.length === 1 ? 'model' : 'models'}</span>
-          </a>
-        </li>
-        <li>
-          <a href={href('identify')}>
-            <span class="stat-value" aria-hidden="true">
-              →
-            </span>
-            <span class="stat-label">identify a photo</span>
-          </a>
-        </li>
-      </ul>
+      <Stats
+        label="Totals"
+        items={[
+          ...totals.map(([section, n, what]) => ({
+            link: href(section),
+            value: n === undefined ? '…' : fmtInt(n),
+            label: n === 1 ? what : `${what}s`,
+          })),
+          { link: href('identify'), value: '→', label: 'identify a photo', decorative: true },
+        ]}
+      />
       <div class="grid-2">
         <Card title="Data sets" id="home-datasets">
-          {d && d.datasets.length === 0 ? (
-            <Empty>
-              None yet. <a href={href('datasets')}>Create a data set</a>.
-            </Empty>
-          ) : (
-            <div class="table-wrap">
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col" class="num">
-                      Classes
-                    </th>
-                    <th scope="col" class="num">
-                      Crops
-                    </th>
-                    <th scope="col">Created</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d?.datasets.slice(0, 6).map((ds) => (
-                    <tr key={ds.name}>
-                      <td>
-                        <a href={href('datasets', ds.name)}>{ds.name}</a>
-                      </td>
-                      <td class="num">{ds.classes.length}</td>
-                      <td class="num">{fmtInt(ds.counts.train + ds.counts.val + ds.counts.test)}</td>
-                      <td class="muted">{fmtAgo(ds.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <Latest
+            rows={d?.datasets}
+            columns={DATASET_COLUMNS}
+            none={<a href={href('datasets')}>Create a data set</a>}
+          />
         </Card>
         <Card title="Models" id="home-models">
-          {d && d.models.length === 0 ? (
-            <Empty>
-              None yet. <a href={href('models')}>Train a model</a>.
-            </Empty>
-          ) : (
-            <div class="table-wrap">
-              <table class="table">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" class="num">
-                      Best val.
-                    </th>
-                    <th scope="col">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d?.models.slice(0, 6).map((m) => (
-                    <tr key={m.name}>
-                      <td>
-                        <a href={href('models', m.name)}>{m.name}</a>
-                      </td>
-                      <td>
-                        <StatusBadge status={m.status} />
-                      </td>
-                      <td class="num">{fmtPercent(m.bestValAccuracy)}</td>
-                      <td class="muted">{fmtAgo(m.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          <Latest
+            rows={d?.models}
+            columns={MODEL_COLUMNS}
+            none={<a href={href('models')}>Train a model</a>}
+          />
         </Card>
       </div>
     </>

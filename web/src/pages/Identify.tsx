@@ -5,14 +5,15 @@
 import { useState } from 'preact/hooks';
 import { api, type Candidate, type IdentifyResult, type InspectResult } from '../api';
 import { PageHead } from '../components/Layout';
-import { Card, Facts, SelectField, TextField } from '../components/Fields';
+import { Card, Facts, SelectField, Submit, TextField } from '../components/Fields';
 import { DropZone } from '../components/DropZone';
 import { FilePreview } from '../components/AuthImage';
 import { DecisionBadge, decisionOf } from '../components/Badge';
 import { Chart } from '../components/Chart';
-import { ErrorBox, Empty } from '../components/Notice';
-import { useLoad, useTitle } from '../hooks';
-import { errorText, fmtBytes, fmtNumber, fmtPercent, pfaParts, shortHash } from '../format';
+import { Empty } from '../components/Notice';
+import { DataTable, type Column } from '../components/Table';
+import { useAction, useLoad, useTitle } from '../hooks';
+import { fmtBytes, fmtNumber, fmtPercent, pfaParts, shortHash } from '../format';
 import { href } from '../router';
 import { surfaceSpec, topSpec } from '../charts';
 
@@ -65,54 +66,54 @@ function Verdict({ r }: { r: IdentifyResult }) {
   );
 }
 
+/** The cameras by PCE, best first, with the decision for each. */
+const RANKING_COLUMNS: Column<Candidate>[] = [
+  { head: '#', class: 'num hide-narrow', cell: (_, i) => i + 1 },
+  {
+    head: 'Camera',
+    rowHeader: true,
+    cell: (c) => (
+      <>
+        <a href={href('cameras', c.camera)}>{c.camera}</a>
+        {c.reason && <div class="muted small">{c.reason}</div>}
+      </>
+    ),
+  },
+  { head: 'PCE', class: 'num', cell: (c) => fmtNumber(c.pce, 1) },
+  {
+    head: (
+      <>
+        P<sub>FA</sub>
+      </>
+    ),
+    class: 'num',
+    cellClass: 'num nowrap',
+    cell: (c) => (c.pce === null ? '—' : <Pfa c={c} />),
+  },
+  {
+    head: 'Shift',
+    class: 'num hide-narrow',
+    cellClass: 'num nowrap hide-narrow',
+    cell: (c) => (c.shift ? `${c.shift[0]}, ${c.shift[1]}` : '—'),
+  },
+  {
+    head: 'Rotation',
+    class: 'num hide-narrow',
+    cell: (c) => (c.rotation === null || c.rotation === undefined ? '—' : `${c.rotation}°`),
+  },
+  { head: 'Decision', cell: (c) => <DecisionBadge decision={decisionOf(c)} /> },
+];
+
 function Ranking({ candidates }: { candidates: Candidate[] }) {
   return (
-    <div class="table-wrap">
-      <table class="table" id="ranking">
-        <caption class="visually-hidden">Cameras ranked by PCE</caption>
-        <thead>
-          <tr>
-            <th scope="col" class="num hide-narrow">
-              #
-            </th>
-            <th scope="col">Camera</th>
-            <th scope="col" class="num">
-              PCE
-            </th>
-            <th scope="col" class="num">
-              P<sub>FA</sub>
-            </th>
-            <th scope="col" class="num hide-narrow">
-              Shift
-            </th>
-            <th scope="col" class="num hide-narrow">
-              Rotation
-            </th>
-            <th scope="col">Decision</th>
-          </tr>
-        </thead>
-        <tbody>
-          {candidates.map((c, i) => (
-            <tr key={c.camera} data-camera={c.camera} class={c.match ? 'row-match' : undefined}>
-              <td class="num hide-narrow">{i + 1}</td>
-              <th scope="row">
-                <a href={href('cameras', c.camera)}>{c.camera}</a>
-                {c.reason && <div class="muted small">{c.reason}</div>}
-              </th>
-              <td class="num">{fmtNumber(c.pce, 1)}</td>
-              <td class="num nowrap">{c.pce === null ? '—' : <Pfa c={c} />}</td>
-              <td class="num nowrap hide-narrow">{c.shift ? `${c.shift[0]}, ${c.shift[1]}` : '—'}</td>
-              <td class="num hide-narrow">
-                {c.rotation === null || c.rotation === undefined ? '—' : `${c.rotation}°`}
-              </td>
-              <td>
-                <DecisionBadge decision={decisionOf(c)} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      id="ranking"
+      caption="Cameras ranked by PCE"
+      rows={candidates}
+      columns={RANKING_COLUMNS}
+      rowKey={(c) => c.camera}
+      rowProps={(c) => ({ 'data-camera': c.camera, class: c.match ? 'row-match' : undefined })}
+    />
   );
 }
 
@@ -185,26 +186,19 @@ export function IdentifyPage() {
   const [files, setFiles] = useState<File[]>([]);
   const [top, setTop] = useState('5');
   const [model, setModel] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const action = useAction();
   const [result, setResult] = useState<IdentifyResult>();
 
   // Only a finished training has its network exported (model.onnx) for classifying.
   const ready = (models.data ?? []).filter((m) => m.status === 'done');
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    if (files.length === 0) return setError('Choose the photo to identify.');
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    try {
+    if (files.length === 0) return action.setError('Choose the photo to identify.');
+    action.run(async () => {
+      setResult(undefined);
       setResult(await api.identify(files[0], { top: Number(top) || 5, model: model || undefined }));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -246,13 +240,8 @@ export function IdentifyPage() {
               ]}
             />
           </div>
-          <ErrorBox error={error} />
-          <div class="actions">
-            <button type="submit" class="btn" disabled={busy}>
-              {busy ? 'Identifying…' : 'Identify'}
-            </button>
-          </div>
-          {busy && (
+          <Submit text="Identify" busyText="Identifying…" busy={!!action.busy} error={action.error} />
+          {action.busy && (
             <p class="loading" aria-live="polite">
               Extracting the noise residual and searching the fingerprint database…
             </p>

@@ -6,71 +6,39 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, evaluationOf, type ClassifyResult, type EpochPoint, type ModelRecord } from '../api';
 import { PageHead } from '../components/Layout';
-import { Card, Facts, SelectField, TextField } from '../components/Fields';
+import { ListPage, type ListTable } from '../components/ListPage';
+import { Card, Facts, SelectField, Submit, TextField } from '../components/Fields';
 import { DropZone } from '../components/DropZone';
 import { JobWatch } from '../components/Jobs';
 import { StatusBadge } from '../components/Badge';
 import { ProgressBar } from '../components/Progress';
 import { Chart } from '../components/Chart';
-import { ErrorBox, Empty, Loading } from '../components/Notice';
-import { useEvent, useLoad, useReloadOnJobs, useTitle } from '../hooks';
-import { errorText, fmtAgo, fmtNumber, fmtPercent, fmtTime } from '../format';
+import { Await, ErrorBox, Empty } from '../components/Notice';
+import { DataTable, agoColumn, linkColumn, type Column } from '../components/Table';
+import { useAction, useEvent, useLoad, useReloadOnJobs, useTitle } from '../hooks';
+import { fmtNumber, fmtPercent, fmtTime } from '../format';
 import { href, navigate } from '../router';
 import { curveSpec } from '../charts';
 
-function ModelTable({ models }: { models: ModelRecord[] }) {
-  return (
-    <div class="table-wrap">
-      <table class="table" id="model-table">
-        <caption class="visually-hidden">Models</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Network</th>
-            <th scope="col">Data set</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">
-              Epochs
-            </th>
-            <th scope="col" class="num">
-              Best val. accuracy
-            </th>
-            <th scope="col" class="num">
-              Test top-1
-            </th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {models.map((m) => (
-            <tr key={m.name}>
-              <th scope="row">
-                <a href={href('models', m.name)}>{m.name}</a>
-              </th>
-              <td>{m.network}</td>
-              <td>
-                {m.dataset ? (
-                  <a href={href('datasets', datasetName(m.dataset))}>{datasetName(m.dataset)}</a>
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>
-                <StatusBadge status={m.status} />
-              </td>
-              <td class="num">{m.epochs}</td>
-              <td class="num">{fmtPercent(m.bestValAccuracy)}</td>
-              <td class="num">{fmtPercent(evaluationOf(m.metrics, 'test')?.top1)}</td>
-              <td class="muted nowrap" title={fmtTime(m.updatedAt)}>
-                {fmtAgo(m.updatedAt)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+const MODEL_TABLE: ListTable<ModelRecord> = {
+  id: 'model-table',
+  caption: 'Models',
+  rowKey: (m) => m.name,
+  columns: [
+    linkColumn('Name', 'models', (m) => m.name),
+    { head: 'Network', cell: (m) => m.network },
+    {
+      head: 'Data set',
+      cell: (m) =>
+        m.dataset ? <a href={href('datasets', datasetName(m.dataset))}>{datasetName(m.dataset)}</a> : '—',
+    },
+    { head: 'Status', cell: (m) => <StatusBadge status={m.status} /> },
+    { head: 'Epochs', class: 'num', cell: (m) => m.epochs },
+    { head: 'Best val. accuracy', class: 'num', cell: (m) => fmtPercent(m.bestValAccuracy) },
+    { head: 'Test top-1', class: 'num', cell: (m) => fmtPercent(evaluationOf(m.metrics, 'test')?.top1) },
+    agoColumn('Updated', (m) => m.updatedAt),
+  ],
+};
 
 /**
  * The data set's name from a model's `dataset`: a name, or (as the server records it now) the
@@ -97,19 +65,16 @@ function CreateForm() {
   const [batch, setBatch] = useState('64');
   const [policy, setPolicy] = useState('cosine');
   const [seed, setSeed] = useState('1');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   useEffect(() => {
     if (!dataset && datasets.data?.[0]) setDataset(datasets.data[0].name);
   }, [datasets.data]);
 
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError(undefined);
-    if (!dataset) return setError('Choose a data set (create one first on the Data sets page).');
-    setBusy(true);
-    try {
+    if (!dataset) return action.setError('Choose a data set (create one first on the Data sets page).');
+    action.run(async () => {
       await api.createModel({
         name: name.trim(),
         dataset,
@@ -122,11 +87,7 @@ function CreateForm() {
         seed: Number(seed),
       });
       navigate('models', name.trim());
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const nets = networks.data ?? [{ name: network, description: '' }];
@@ -210,12 +171,7 @@ function CreateForm() {
         />
         <TextField id="model-seed" label="Random seed" type="number" min={0} value={seed} onInput={setSeed} />
       </div>
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="btn" disabled={busy}>
-          {busy ? 'Submitting…' : 'Train model'}
-        </button>
-      </div>
+      <Submit text="Train model" busyText="Submitting…" busy={!!action.busy} error={action.error} />
     </form>
   );
 }
@@ -225,22 +181,19 @@ export function ModelsPage() {
   const list = useLoad(() => api.models(), []);
   useReloadOnJobs(['train', 'evaluate'], list.reload);
   return (
-    <>
-      <PageHead title="Models" />
-      <Card title="Models" id="models-list">
-        <ErrorBox error={list.error} />
-        {!list.data ? (
-          <Loading what="models" />
-        ) : list.data.length === 0 ? (
-          <Empty>No models yet: train the first one below.</Empty>
-        ) : (
-          <ModelTable models={list.data} />
-        )}
-      </Card>
+    <ListPage
+      title="Models"
+      list={list}
+      card="Models"
+      id="models-list"
+      what="models"
+      empty="No models yet: train the first one below."
+      table={MODEL_TABLE}
+    >
       <Card title="New model" id="model-new">
         <CreateForm />
       </Card>
-    </>
+    </ListPage>
   );
 }
 
@@ -260,6 +213,15 @@ function bestOf(stored: number | null, points: EpochPoint[]): number | null {
   const live = points.map((p) => p.valAccuracy).filter((v): v is number => typeof v === 'number');
   return live.length || stored !== null ? Math.max(stored ?? 0, ...live) : null;
 }
+
+const CURVE_COLUMNS: Column<EpochPoint>[] = [
+  { head: 'Epoch', class: 'num', cell: (p) => p.epoch },
+  { head: 'Train loss', class: 'num', cell: (p) => fmtNumber(p.loss, 4) },
+  { head: 'Train acc.', class: 'num', cell: (p) => fmtPercent(p.accuracy) },
+  { head: 'Val. loss', class: 'num', cell: (p) => fmtNumber(p.valLoss, 4) },
+  { head: 'Val. acc.', class: 'num', cell: (p) => fmtPercent(p.valAccuracy) },
+  { head: 'LR', class: 'num', cell: (p) => (typeof p.lr === 'number' ? p.lr.toExponential(2) : '—') },
+];
 
 function Curves({
   points,
@@ -311,67 +273,44 @@ function Curves({
       {points.length > 0 && (
         <details class="data-table">
           <summary>Curves as a table</summary>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col" class="num">
-                    Epoch
-                  </th>
-                  <th scope="col" class="num">
-                    Train loss
-                  </th>
-                  <th scope="col" class="num">
-                    Train acc.
-                  </th>
-                  <th scope="col" class="num">
-                    Val. loss
-                  </th>
-                  <th scope="col" class="num">
-                    Val. acc.
-                  </th>
-                  <th scope="col" class="num">
-                    LR
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {points.map((p) => (
-                  <tr key={p.epoch}>
-                    <td class="num">{p.epoch}</td>
-                    <td class="num">{fmtNumber(p.loss, 4)}</td>
-                    <td class="num">{fmtPercent(p.accuracy)}</td>
-                    <td class="num">{fmtNumber(p.valLoss, 4)}</td>
-                    <td class="num">{fmtPercent(p.valAccuracy)}</td>
-                    <td class="num">{typeof p.lr === 'number' ? p.lr.toExponential(2) : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable rows={points} columns={CURVE_COLUMNS} rowKey={(p) => p.epoch} />
         </details>
       )}
     </>
   );
 }
 
+const CLASSIFY_COLUMNS: Column<ClassifyResult>[] = [
+  { head: 'Photo', cellClass: 'path', cell: (r) => r.file.split('/').pop() },
+  {
+    head: 'Top class',
+    rowHeader: true,
+    cell: (r) => (
+      <>
+        {r.top[0]?.class ?? '—'} <span class="muted">{fmtPercent(r.top[0]?.probability)}</span>
+      </>
+    ),
+  },
+  {
+    head: 'Top 5',
+    cellClass: 'small',
+    cell: (r) =>
+      r.top.map((t) => (
+        <span key={t.class} class="chip">
+          {t.class} {fmtPercent(t.probability, 0)}
+        </span>
+      )),
+  },
+];
+
 function Classify({ name }: { name: string }) {
   const [files, setFiles] = useState<File[]>([]);
   const [results, setResults] = useState<ClassifyResult[]>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const action = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    if (files.length === 0) return setError('Choose one or more photos.');
-    setBusy(true);
-    setError(undefined);
-    try {
-      setResults(await api.classify(name, files, 5));
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    if (files.length === 0) return action.setError('Choose one or more photos.');
+    action.run(async () => setResults(await api.classify(name, files, 5)));
   };
   return (
     <form class="form" onSubmit={submit}>
@@ -383,41 +322,14 @@ function Classify({ name }: { name: string }) {
         files={files}
         onFiles={setFiles}
       />
-      <ErrorBox error={error} />
-      <div class="actions">
-        <button type="submit" class="btn" disabled={busy}>
-          {busy ? 'Classifying…' : 'Classify'}
-        </button>
-      </div>
+      <Submit text="Classify" busyText="Classifying…" busy={!!action.busy} error={action.error} />
       {results && (
-        <div class="table-wrap">
-          <table class="table" id="classify-results">
-            <thead>
-              <tr>
-                <th scope="col">Photo</th>
-                <th scope="col">Top class</th>
-                <th scope="col">Top 5</th>
-              </tr>
-            </thead>
-            <tbody>
-              {results.map((r) => (
-                <tr key={r.sha256 + r.file}>
-                  <td class="path">{r.file.split('/').pop()}</td>
-                  <th scope="row">
-                    {r.top[0]?.class ?? '—'} <span class="muted">{fmtPercent(r.top[0]?.probability)}</span>
-                  </th>
-                  <td class="small">
-                    {r.top.map((t) => (
-                      <span key={t.class} class="chip">
-                        {t.class} {fmtPercent(t.probability, 0)}
-                      </span>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          id="classify-results"
+          rows={results}
+          columns={CLASSIFY_COLUMNS}
+          rowKey={(r) => r.sha256 + r.file}
+        />
       )}
     </form>
   );
@@ -437,22 +349,15 @@ export function ModelPage({ name }: { name: string }) {
   const m = model.data ?? undefined;
   const points = useCurves(name, m?.curves);
   const [job, setJob] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const busy = !!action.busy;
 
-  const act = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const act = (fn: () => Promise<unknown>) =>
+    action.run(async () => {
       const r = (await fn()) as { job?: string };
       if (r?.job) setJob(r.job);
       model.reload();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const cfg = m?.config ?? {};
   const planned = typeof cfg.epochs === 'number' ? cfg.epochs : undefined;
@@ -489,64 +394,66 @@ export function ModelPage({ name }: { name: string }) {
           </>
         )}
       </PageHead>
-      <ErrorBox error={model.error ?? error} />
+      <ErrorBox error={model.error ?? action.error} />
       {job && <JobWatch key={job} id={job} onEnd={() => model.reload()} />}
       {model.data === null ? (
         <p class="notice notice-info" role="status">
           No model named {name} yet. A training just submitted appears here when its job starts (see{' '}
           <a href={href()}>the jobs</a>).
         </p>
-      ) : !m ? (
-        !model.error && <Loading what="the model" />
       ) : (
-        <>
-          <div class="model-status">
-            <StatusBadge status={m.status} />
-            <span>
-              {m.network} on{' '}
-              {m.dataset ? (
-                <a href={href('datasets', datasetName(m.dataset))} title={m.dataset}>
-                  {datasetName(m.dataset)}
-                </a>
-              ) : (
-                'an unknown data set'
-              )}
-            </span>
-            <span class="muted">
-              best validation accuracy {fmtPercent(bestOf(m.bestValAccuracy, points))}
-            </span>
-            {m.error && <span class="job-error">{m.error}</span>}
-          </div>
-          <Card title="Training curves" id="model-curves">
-            <Curves points={points} planned={planned} training={m.status === 'training'} />
-          </Card>
-          <div class="grid-2">
-            <Card title="Settings">
-              <Facts
-                items={[
-                  ['Network', m.network],
-                  ['Solver', String(cfg.optimizer ?? '—')],
-                  ['Base learning rate', String(cfg.lr ?? '—')],
-                  ['Policy', String(cfg.lr_policy ?? cfg.policy ?? '—')],
-                  ['Epochs', String(cfg.epochs ?? '—')],
-                  ['Batch size', String(cfg.batch_size ?? cfg.batch ?? '—')],
-                  ['Seed', String(cfg.seed ?? '—')],
-                  ['Created', fmtTime(m.createdAt)],
-                ]}
-              />
-            </Card>
-            <Card title="Classify photos" id="model-classify">
-              {m.status === 'done' ? (
-                <Classify name={name} />
-              ) : (
-                <Empty>
-                  Once the training has finished (its network is exported then), photos can be classified
-                  here.
-                </Empty>
-              )}
-            </Card>
-          </div>
-        </>
+        <Await data={m} error={model.error} what="the model">
+          {(m) => (
+            <>
+              <div class="model-status">
+                <StatusBadge status={m.status} />
+                <span>
+                  {m.network} on{' '}
+                  {m.dataset ? (
+                    <a href={href('datasets', datasetName(m.dataset))} title={m.dataset}>
+                      {datasetName(m.dataset)}
+                    </a>
+                  ) : (
+                    'an unknown data set'
+                  )}
+                </span>
+                <span class="muted">
+                  best validation accuracy {fmtPercent(bestOf(m.bestValAccuracy, points))}
+                </span>
+                {m.error && <span class="job-error">{m.error}</span>}
+              </div>
+              <Card title="Training curves" id="model-curves">
+                <Curves points={points} planned={planned} training={m.status === 'training'} />
+              </Card>
+              <div class="grid-2">
+                <Card title="Settings">
+                  <Facts
+                    items={[
+                      ['Network', m.network],
+                      ['Solver', String(cfg.optimizer ?? '—')],
+                      ['Base learning rate', String(cfg.lr ?? '—')],
+                      ['Policy', String(cfg.lr_policy ?? cfg.policy ?? '—')],
+                      ['Epochs', String(cfg.epochs ?? '—')],
+                      ['Batch size', String(cfg.batch_size ?? cfg.batch ?? '—')],
+                      ['Seed', String(cfg.seed ?? '—')],
+                      ['Created', fmtTime(m.createdAt)],
+                    ]}
+                  />
+                </Card>
+                <Card title="Classify photos" id="model-classify">
+                  {m.status === 'done' ? (
+                    <Classify name={name} />
+                  ) : (
+                    <Empty>
+                      Once the training has finished (its network is exported then), photos can be classified
+                      here.
+                    </Empty>
+                  )}
+                </Card>
+              </div>
+            </>
+          )}
+        </Await>
       )}
     </>
   );
