@@ -21,6 +21,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerTables } from './commands/tables.js';
 import { registerDefects } from './commands/defects.js';
 import { registerAudit } from './commands/audit.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerServe } from './commands/serve.js';
 import { registerCase } from './commands/case.js';
 import { registerReport } from './commands/report.js';
@@ -56,6 +57,7 @@ for (const register of [
   registerServe,
   registerCase,
   registerReport,
+  registerExperiment,
 ]) {
   register(program, ctx);
 }
