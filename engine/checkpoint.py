@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 import torch
@@ -45,6 +46,17 @@ def save(state: dict, path: str, also: str | None = None) -> None:
         except OSError:
             torch.save(state, tmp)
         os.replace(tmp, also)
+
+
+def clear_temporaries(folder: str) -> int:
+    """Removes what a killed run left half-written in ``folder`` (``save``'s ``*.tmp<pid>`` files,
+    never read); returns how many."""
+    if not os.path.isdir(folder):
+        return 0
+    stale = [n for n in os.listdir(folder) if re.search(r"\.pt\.tmp\d+$", n)]
+    for name in stale:
+        os.remove(os.path.join(folder, name))
+    return len(stale)
 
 
 def load(path: str) -> dict:

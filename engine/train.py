@@ -201,6 +201,7 @@ class Run:
                               "pass --resume to continue it, or choose another out")
         if env.main:
             os.makedirs(os.path.dirname(self.last), exist_ok=True)
+            checkpoint.clear_temporaries(os.path.dirname(self.last))
             config.save(cfg, os.path.join(cfg.out, "config.json"))
             events = os.path.join(cfg.out, "events.jsonl")
             if not resume and os.path.exists(events):

@@ -58,7 +58,13 @@ export function runEngine(
     throw new Error(`engine package missing at ${ENGINE_DIR}`);
   const child = spawn(pythonPath(), ['-u', '-m', module, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    // CAMPRINT_PARENT_PID: the engine ends with this process, even one killed with SIGKILL (engine/cli.py).
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+      CAMPRINT_PARENT_PID: String(process.pid),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderrTail: string[] = [];

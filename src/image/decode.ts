@@ -14,6 +14,9 @@ export type ImageFormat = (typeof SUPPORTED_FORMATS)[number];
 /** Default ceiling on decoded pixels (a decompression-bomb guard): 200 megapixels. */
 export const DEFAULT_MAX_PIXELS = 200_000_000;
 
+/** The smallest side camprint can work with (the residual's wavelet filtering needs 8×8). */
+export const MIN_SIDE = 8;
+
 export interface ImageInfo {
   file: string;
   format: ImageFormat;
@@ -78,6 +81,10 @@ export async function probeImage(file: string, bytes?: Buffer, opts: DecodeOptio
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width < 1 || height < 1) throw new InputError(`${file}: image has no pixels`);
+  if (width < MIN_SIDE || height < MIN_SIDE)
+    throw new InputError(
+      `${file}: image ${width}×${height} is too small (${MIN_SIDE}×${MIN_SIDE} pixels at least)`,
+    );
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (width * height > maxPixels) {
     throw new InputError(
@@ -105,8 +112,15 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
   const info = await probeImage(file, bytes, opts);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let raw: { data: Buffer; info: OutputInfo };
+  // libjpeg reports scan data that ran out, or is damaged, as a warning and makes the missing
+  // pixels up: a few kilobytes whose header claims 50 MP decode to grey. Those are refused;
+  // other warnings (stray bytes between segments, unknown tags) leave the pixels intact.
+  const inventedPixels: string[] = [];
   try {
     let pipe = sharp(bytes, { limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
+      .on('warning', (w: string) => {
+        if (/Corrupt JPEG data/i.test(w) && !/extraneous bytes/i.test(w)) inventedPixels.push(w);
+      })
       .removeAlpha()
       .toColourspace(info.bitDepth === 16 ? 'rgb16' : 'srgb');
     if (info.channels < 3) pipe = pipe.toColourspace(info.bitDepth === 16 ? 'rgb16' : 'srgb');
@@ -116,6 +130,8 @@ export async function decodeImage(file: string, opts: DecodeOptions = {}): Promi
   } catch (err) {
     throw new InputError(`${file}: corrupt or truncated image (${describe(err)})`);
   }
+  if (inventedPixels.length > 0)
+    throw new InputError(`${file}: corrupt or truncated image (${describe(inventedPixels[0]).trim()})`);
   const { width, height, channels } = raw.info;
   if (width !== info.width || height !== info.height) {
     throw new InputError(

@@ -164,10 +164,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   try {
+    // First, so that every answer has the headers, a 401 or a 429 too.
+    await app.register(fastifyHelmet, {
+      global: true,
+      contentSecurityPolicy: CSP,
+      // Plain HTTP on a lab network is allowed (with a token): no HTTPS upgrade, no HSTS.
+      strictTransportSecurity: false,
+      crossOriginEmbedderPolicy: false,
+    });
     const rate = options.rateLimit ?? SERVER_DEFAULTS.rateLimit;
-    if (rate)
+    if (rate) {
       await app.register(fastifyRateLimit, {
-        global: true,
+        global: false,
         max: rate.max,
         timeWindow: rate.windowMs,
         errorResponseBuilder: (_request, context) =>
@@ -176,14 +184,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
             `too many requests: at most ${context.max} per ${context.after}; try again later`,
           ),
       });
+      // A hook on every request, added before the token check: the plugin's own (global: true)
+      // is a route hook, and those run after the instance's, so a wrong token was never counted.
+      app.addHook('onRequest', app.rateLimit());
+    }
     addTokenCheck(app, token);
-    await app.register(fastifyHelmet, {
-      global: true,
-      contentSecurityPolicy: CSP,
-      // Plain HTTP on a lab network is allowed (with a token): no HTTPS upgrade, no HSTS.
-      strictTransportSecurity: false,
-      crossOriginEmbedderPolicy: false,
-    });
     await app.register(fastifyMultipart, {
       limits: { fileSize: ctx.maxUploadBytes, files: 500, fields: 50, fieldSize: 65536, parts: 600 },
     });

@@ -174,6 +174,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return new SqliteStore(db, options);
   } catch (err) {
     db?.close();
+    const storage = storageError(err, file);
+    if (storage) throw storage;
     if (err instanceof Database.SqliteError) {
       if (err.code === 'SQLITE_NOTADB' || err.code === 'SQLITE_CORRUPT') {
         throw new InputError(`${file}: not a camprint database, or a corrupt one (${err.message})`);
@@ -184,6 +186,24 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     }
     throw err;
   }
+}
+
+/**
+ * A write the file system refused — the disk (or a quota, or a file-size limit) is full, or an
+ * I/O error — as an InputError naming the database: the transaction was rolled back, the
+ * database is as it was before the call.
+ */
+function storageError(err: unknown, file: string): InputError | undefined {
+  if (!(err instanceof Database.SqliteError)) return undefined;
+  if (err.code === 'SQLITE_FULL')
+    return new InputError(
+      `${file}: the disk is full (${err.message}); nothing was written, free some space and try again`,
+    );
+  if (err.code.startsWith('SQLITE_IOERR'))
+    return new InputError(
+      `${file}: cannot write the database (${err.code}: ${err.message}); nothing was written`,
+    );
+  return undefined;
 }
 
 /**
@@ -281,7 +301,11 @@ class SqliteStore implements Store {
 
   /** Runs fn in one BEGIN IMMEDIATE transaction: committed when it returns, rolled back when it throws. */
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      throw storageError(err, this.file) ?? err;
+    }
   }
 
   async info(): Promise<StoreInfo> {
