@@ -9,18 +9,7 @@ import { describe, it } from 'node:test';
 import { InputError } from '../util/errors.js';
 import { inspectImage, parseJpeg } from './index.js';
 import { testJpeg } from './test-images.js';
-
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../testing/numeric.js';
 
 const CASES = 400;
 

@@ -20,18 +20,8 @@ import { hashOf, stableStringify } from './steps.js';
 import { referencePhotos } from './pce.js';
 import type { Manifest } from '../dl/dataset/index.js';
 import type { SourcePhoto } from './data.js';
+import { rng } from '../testing/numeric.js';
 
-/** A small seeded generator (mulberry32) and normal deviates. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
 }

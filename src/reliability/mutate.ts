@@ -10,20 +10,11 @@
  */
 import { crc32 } from 'node:zlib';
 import { hashSeed } from '../sim/prng.js';
+import { rng } from '../testing/numeric.js';
+
+export { rng };
 
 export type FuzzFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
-
-/** mulberry32: a small seeded generator of doubles in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Integers and choices drawn from one generator. */
 export class Draw {

@@ -22,3 +22,15 @@ export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number 
   }
   return sab / Math.sqrt(saa * sbb);
 }
+
+/** mulberry32: a small seeded generator of doubles in [0, 1) (tests and fuzzing: fast, reproducible). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
