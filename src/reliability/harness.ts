@@ -19,8 +19,9 @@ import { rng } from './mutate.js';
 
 export { freePort };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI and API JSON, checked field by field
-export type Json = any;
+import type { Json } from '../testing/http.js';
+
+export type { Json };
 
 export interface CliResult {
   code: number | null;

@@ -36,7 +36,8 @@ import { closePool } from '../pool/index.js';
 import { simulate } from '../sim/index.js';
 import { datasetInput } from '../store/contract-data.js';
 import { jpegSegments } from './mutate.js';
-import { assertCliError, camprint, fingerprintNpy, freePort, MB, startServe, type Json } from './harness.js';
+import { assertCliError, camprint, fingerprintNpy, freePort, MB, startServe } from './harness.js';
+import { callApi, type Answer, type CallOptions } from '../testing/http.js';
 
 const TOKEN = 'sec-token-7f3a9c0e51b24d68a0c4e2f19b7d3a55';
 let work: string;
@@ -46,36 +47,12 @@ let app: FastifyInstance;
 let base: string;
 let photo: string;
 
-interface Answer {
-  status: number;
-  json: Json;
-  text: string;
-  headers: Headers;
-}
-
-async function api(
-  method: string,
-  path: string,
-  opts: { json?: unknown; form?: FormData; token?: string | null; authorization?: string; url?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const token = opts.token === undefined ? TOKEN : opts.token;
-  if (opts.authorization !== undefined) headers.authorization = opts.authorization;
-  else if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | FormData | undefined;
-  if (opts.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
-  } else if (opts.form) body = opts.form;
-  const r = await fetch(`${opts.url ?? base}${path}`, { method, headers, body });
-  const text = await r.text();
-  let json: Json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, json, text, headers: r.headers };
+/** One API call over HTTP (this test's server unless `url` says another), the token unless told otherwise. */
+function api(method: string, path: string, opts: CallOptions & { url?: string } = {}): Promise<Answer> {
+  return callApi(method, `${opts.url ?? base}${path}`, {
+    ...opts,
+    token: opts.token === undefined ? TOKEN : opts.token,
+  });
 }
 
 /** An error answer as docs/api.md promises it: the status, `{"error"}` on one line, no stack, no server path. */

@@ -28,14 +28,12 @@ import { simulate, type SimulatedCamera } from '../sim/index.js';
 import { closePool } from '../pool/index.js';
 import { pythonPath } from '../dl/engine.js';
 import { CLI } from '../testing/shared.js';
+import { callApi, type Answer, type CallOptions, type Json } from '../testing/http.js';
 import { createServer, isLoopback, startServer } from './index.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const torch = spawnSync(pythonPath(), ['-c', 'import torch'], { encoding: 'utf8' });
 const noTorch = torch.status === 0 ? false : `needs ${pythonPath()} with PyTorch (npm run setup)`;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field
-type Json = any;
 
 let dir: string;
 let inputs: string;
@@ -46,36 +44,9 @@ let cameras: SimulatedCamera[];
 const A = (): SimulatedCamera => cameras[0];
 const B = (): SimulatedCamera => cameras[1];
 
-interface Answer {
-  status: number;
-  json: Json;
-  text: string;
-  headers: Headers;
-}
-
 /** One API call over HTTP: JSON or multipart body, the token unless told otherwise. */
-async function api(
-  method: string,
-  path: string,
-  opts: { json?: unknown; form?: FormData; token?: string | null } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const token = opts.token === undefined ? TOKEN : opts.token;
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  let body: string | FormData | undefined;
-  if (opts.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.form) body = opts.form;
-  const r = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await r.text();
-  let json: Json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: r.status, json, text, headers: r.headers };
+function api(method: string, path: string, opts: CallOptions = {}): Promise<Answer> {
+  return callApi(method, `${base}${path}`, { ...opts, token: opts.token === undefined ? TOKEN : opts.token });
 }
 
 /** A multipart form of files (read from disk or given as bytes) and fields. */
