@@ -395,6 +395,10 @@ export const api = {
     cropsPerImage?: number;
     split?: string;
     splitBy?: string;
+    classesFrom?: string;
+    only?: string;
+    minImages?: number;
+    maxImages?: number;
   }) => request<JobAccepted>('POST', '/api/datasets', body),
 
   networks: () => request<{ networks: NetworkInfo[] }>('GET', '/api/networks').then((r) => r.networks),

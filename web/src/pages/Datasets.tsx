@@ -55,6 +55,10 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
   const [cropsPerImage, setCropsPerImage] = useState('16');
   const [split, setSplit] = useState('75/10/15');
   const [splitBy, setSplitBy] = useState('photo');
+  const [classesFrom, setClassesFrom] = useState('folder');
+  const [only, setOnly] = useState('all');
+  const [minImages, setMinImages] = useState('');
+  const [maxImages, setMaxImages] = useState('');
   const [job, setJob] = useState<string>();
   const action = useAction();
 
@@ -70,6 +74,10 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
         cropsPerImage: Number(cropsPerImage),
         split,
         splitBy,
+        classesFrom,
+        only,
+        ...(minImages.trim() ? { minImages: Number(minImages) } : {}),
+        ...(maxImages.trim() ? { maxImages: Number(maxImages) } : {}),
       });
       setJob(r.job);
     });
@@ -125,6 +133,45 @@ function CreateForm({ onCreated }: { onCreated: (name: string) => void }) {
             ['photo', 'photo (crops of a photo stay together)'],
             ['device', 'device (unseen units in test)'],
           ]}
+        />
+        <SelectField
+          id="ds-classes-from"
+          label="Classes from"
+          value={classesFrom}
+          onChange={setClassesFrom}
+          options={[
+            ['folder', 'folder (one class per sub-folder)'],
+            ['model', 'camera model (units pooled)'],
+            ['device', 'device (each unit a class)'],
+          ]}
+        />
+        <SelectField
+          id="ds-only"
+          label="Photos used"
+          value={only}
+          onChange={setOnly}
+          options={[
+            ['all', 'all'],
+            ['natural', 'natural scenes only'],
+            ['flat', 'flat-fields only'],
+          ]}
+        />
+        <TextField
+          id="ds-min"
+          label="Min photos per class"
+          type="number"
+          min={1}
+          value={minImages}
+          onInput={setMinImages}
+          hint="Classes with fewer are left out"
+        />
+        <TextField
+          id="ds-max"
+          label="Max photos per class"
+          type="number"
+          min={1}
+          value={maxImages}
+          onInput={setMaxImages}
         />
       </div>
       <FolderPicker
