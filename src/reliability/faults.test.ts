@@ -136,6 +136,20 @@ function files(dir: string): Map<string, Buffer> {
   );
 }
 
+/** The data set both the kill test and the training test build: small crops, classes by model. */
+const DATASET_OPTIONS = [
+  '--crop',
+  '32',
+  '--crops-per-image',
+  '6',
+  '--classes-from',
+  'model',
+  '--split',
+  '50/25/25',
+  '--only',
+  'natural',
+];
+
 describe('faults: kill -9 and a full disk never lose or corrupt anything', () => {
   test('kill -9 during fingerprint build: the store consistent, the earlier fingerprint intact, the build completes', async () => {
     const dataDir = join(work, 'build-store');
@@ -290,23 +304,7 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
 
   test('kill -9 during dataset create: each run resumes, and the result is byte for byte an uninterrupted build', async () => {
     const dataDir = join(work, 'ds-store');
-    const common = [
-      'dataset',
-      'create',
-      join(work, 'sim'),
-      '--crop',
-      '32',
-      '--crops-per-image',
-      '6',
-      '--classes-from',
-      'model',
-      '--split',
-      '50/25/25',
-      '--only',
-      'natural',
-      '--shard-size',
-      '8',
-    ];
+    const common = ['dataset', 'create', join(work, 'sim'), ...DATASET_OPTIONS, '--shard-size', '8'];
     // The reference: an uninterrupted build.
     const ref = camprint([
       '--data-dir',
@@ -390,16 +388,7 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
         join(work, 'sim'),
         '--out',
         ds,
-        '--crop',
-        '32',
-        '--crops-per-image',
-        '6',
-        '--classes-from',
-        'model',
-        '--split',
-        '50/25/25',
-        '--only',
-        'natural',
+        ...DATASET_OPTIONS,
       ]);
       assert.equal(made.code, 0, made.stderr);
       const out = join(work, 'model');
