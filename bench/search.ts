@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { writeNpyFloat32 } from '../src/util/npy.js';
 import { initFft } from '../src/prnu/index.js';
 import { openStore } from '../src/store/index.js';
-import { searchStore } from '../src/search/index.js';
+import { defaultDigestSize, searchStore } from '../src/search/index.js';
 import { testFingerprint } from '../src/services/index.js';
 import type { ResidualResult } from '../src/pool/index.js';
 
@@ -136,6 +136,8 @@ for (const count of counts) {
   let right = 0;
   let agree = 0;
   let exhaustiveSeconds = 0;
+  let zRight = Infinity; // the weakest digest score of a probe's own camera
+  let zOther = -Infinity; // the strongest of any other camera
   const rss0 = process.memoryUsage().rss;
   for (let qi = 0; qi < queries; qi++) {
     const target = records[Math.floor(((qi + 0.5) / queries) * records.length)];
@@ -145,6 +147,9 @@ for (const count of counts) {
     scan += report.seconds.scan;
     rerank += report.seconds.rerank;
     if (report.results[0].camera === target.camera && report.results[0].match) right++;
+    for (const c of report.ranked)
+      if (c.camera === target.camera) zRight = Math.min(zRight, c.score);
+      else zOther = Math.max(zOther, c.score);
     if (qi < Number(args.exhaustive) && count <= Number(args['exhaustive-max'])) {
       const te = performance.now();
       let best = { camera: '', pce: -Infinity };
@@ -168,6 +173,7 @@ for (const count of counts) {
     `${(scan / queries).toFixed(3)} s`,
     `${(rerank / queries).toFixed(3)} s`,
     `${right}/${queries}`,
+    `${zRight.toFixed(1)} / ${zOther.toFixed(1)}`,
     ex > 0 ? `${agree}/${ex} (${(exhaustiveSeconds / ex).toFixed(1)} s each)` : '—',
     `${mb(process.memoryUsage().rss)} (+${mb(process.memoryUsage().rss - rss0)}), peak ${mb(process.resourceUsage().maxRSS * 1024)}`,
   ]);
@@ -175,11 +181,11 @@ for (const count of counts) {
   prev = count;
 }
 console.log(
-  `\n${width}×${height}, digest 16,384 values, probes at PCE ≈ ${args.pce}, default re-rank (5 + stand-outs)`,
+  `\n${width}×${height}, digest ${defaultDigestSize(width * height).toLocaleString('en-GB')} values, probes at PCE ≈ ${args.pce}, default re-rank (5 + stand-outs)`,
 );
 console.log(
-  '| fingerprints | write .npy | import (new ones) | digest scan / query | PCE re-rank / query | right & decided | same top-1 as exhaustive | RSS |',
+  '| fingerprints | write .npy | import (new ones) | digest scan / query | PCE re-rank / query | right & decided | digest z: own camera (lowest) / others (highest) | same top-1 as exhaustive | RSS |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 if (!args.keep) rmSync(args.dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * a new page). Every figure it states comes from ReportData; the words around them are here.
  */
 import { DETECT_DEFAULTS, GREY_WEIGHTS, log10NormalTail } from '../prnu/index.js';
-import { DEFAULT_DIGEST_SIZE } from '../search/digest.js';
+import { DEFAULT_DIGEST_SIZE, DIGEST_PIXELS_PER_VALUE } from '../search/digest.js';
 import type {
   FingerprintUsed,
   QuestionedResult,
@@ -437,7 +437,7 @@ function methods(data: ReportData): string {
     [
       'Cameras compared',
       s.cameras === null
-        ? `Every fingerprint in the database, ranked by a compact digest (by default the ${DEFAULT_DIGEST_SIZE.toLocaleString('en-GB')} largest-magnitude values of each fingerprint); the best re-tested with the full detector.`
+        ? `Every fingerprint in the database, ranked by a compact digest (by default the largest-magnitude values of each fingerprint, one in ${DIGEST_PIXELS_PER_VALUE} and at least ${DEFAULT_DIGEST_SIZE.toLocaleString('en-GB')}); the best re-tested with the full detector.`
         : esc(s.cameras.join(', ')),
     ],
     [

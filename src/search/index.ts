@@ -3,7 +3,7 @@
  * largest-magnitude values, digest.ts); a query is scored against every digest (score.ts), and the
  * best few are re-ranked by the full PCE detector (search.ts), which alone decides.
  */
-export { DEFAULT_DIGEST_SIZE, makeDigest } from './digest.js';
+export { DEFAULT_DIGEST_SIZE, DIGEST_PIXELS_PER_VALUE, defaultDigestSize, makeDigest } from './digest.js';
 export { digestScore, scoreFromSums, normalUpperQuantile, standOutScore } from './score.js';
 export { DigestScorer } from './kernel.js';
 export { ensureDigests } from './backfill.js';

@@ -18,6 +18,7 @@ import { initFft } from '../prnu/index.js';
 import { openStore, type Store } from '../store/index.js';
 import {
   DigestScorer,
+  defaultDigestSize,
   makeDigest,
   digestScore,
   ensureDigests,
@@ -84,6 +85,31 @@ describe('digest kernels', () => {
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
     const sd = Math.sqrt(scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (scores.length - 1));
     assert.ok(Math.abs(mean) < 0.25 && sd > 0.8 && sd < 1.2, `H0 scores: mean ${mean}, sd ${sd}`);
+  });
+
+  test('the default digest grows with the pixel count, so a probe at a given PCE scores the same z at any size', () => {
+    assert.equal(defaultDigestSize(512 * 512), 16_384);
+    assert.equal(defaultDigestSize(3008 * 2000), 376_000);
+    assert.equal(defaultDigestSize(100 * 100), 10_000); // never more values than the fingerprint has
+    assert.equal(makeDigest(gaussian(1024 * 1024, 2)).indices.length, 65_536);
+    // W = I·K + noise with the noise set for PCE ≈ 200 (ρ² = PCE / N): the same z at 256² and 1024².
+    const zAt = (side: number) => {
+      const n = side * side;
+      const intensity = new Float32Array(n).fill(0.5);
+      const K = gaussian(n, 21, 0.01);
+      const sigma = 0.5 * 0.01 * Math.sqrt(n / 200);
+      const noise = gaussian(n, 22, sigma);
+      const W = new Float32Array(n).map((_, i) => intensity[i] * K[i] + noise[i]);
+      return [digestScore(makeDigest(K), W, intensity), digestScore(makeDigest(K, 16_384), W, intensity)];
+    };
+    const [small] = zAt(512);
+    const [large, largeFixed] = zAt(1024);
+    assert.ok(small > 5 && large > 5, `z ${small} at 512², ${large} at 1024²`);
+    assert.ok(Math.abs(large - small) < 2.5, `z ${small} at 512², ${large} at 1024²`);
+    assert.ok(
+      largeFixed < large - 1.5,
+      `a fixed 16,384 values at 1024²: z ${largeFixed}, ${large} with 65,536`,
+    );
   });
 
   test('the SIMD kernel gives digestScore, the best over 1 to 4 orientations', () => {
@@ -175,11 +201,18 @@ describe('search of a store against the exhaustive detector', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('missing digests are made once, then every fingerprint has one', async () => {
+  test('missing and undersized digests are made once, then every fingerprint has a full one', async () => {
+    // A digest smaller than the default for its size (as stores from before the size rule hold).
+    const old = (await store.getFingerprint('decoy0'))!;
+    await store.putDigest('decoy0', old.record.dataSha256, makeDigest(old.data, 100));
+    assert.equal((await store.getFingerprintRecord('decoy0'))?.digestSize, 100);
     const made = await ensureDigests(store);
-    assert.equal(made, 2);
+    assert.equal(made, 3);
     assert.equal(await ensureDigests(store), 0);
-    assert.ok((await store.listFingerprints()).every((r) => r.digestSize > 0));
+    assert.equal((await store.getFingerprintRecord('decoy0'))?.digestSize, 16_384);
+    assert.ok(
+      (await store.listFingerprints()).every((r) => r.digestSize === defaultDigestSize(r.width * r.height)),
+    );
   });
 
   test('the same top-1 as the exhaustive detector on every photo it decides, with a fraction of the PCE work', async (t) => {

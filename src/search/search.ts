@@ -11,6 +11,7 @@ import { runDigestScores, threadCount, type ResidualResult } from '../pool/index
 import { testFingerprint, type MatchResult } from '../services/index.js';
 import type { DigestEntry, FingerprintDigest, FingerprintRecord, Store } from '../store/index.js';
 import { standOutScore } from './score.js';
+import { defaultDigestSize } from './digest.js';
 import { threadScorer } from './kernel.js';
 import { randomUUID } from 'node:crypto';
 
@@ -26,6 +27,9 @@ export interface SearchOptions extends DetectOptions {
   /** Score on the worker pool from this many digestible fingerprints (per shard) on: 512. */
   parallelFrom?: number;
 }
+
+/** Digest bytes read per batch of a scan (what one worker scores at a time). */
+const SCAN_BATCH_BYTES = 16 * 1024 * 1024;
 
 export const SEARCH_DEFAULTS = { minRerank: 5, maxRerank: 50, standOutPfa: 1e-3, batchSize: 512 };
 
@@ -207,7 +211,9 @@ export async function scanShard(
     if (!plan.digestible.some((r) => r.width === width && r.height === height)) continue;
     const residuals = group.map((o) => (parallel ? shared(o.residual) : o.residual));
     const intensities = group.map((o) => (parallel ? shared(o.intensity) : o.intensity));
-    const batchSize = parallel ? Math.min(opts.batchSize, 128) : opts.batchSize;
+    // Batches of about SCAN_BATCH_BYTES: 128 digests at 512×512, a few at 6 MP (3 MB each).
+    const perBatch = Math.floor(SCAN_BATCH_BYTES / (8 * defaultDigestSize(width * height)));
+    const batchSize = Math.max(1, Math.min(opts.batchSize, perBatch));
     const queryKey = randomUUID();
     for await (const batch of store.scanDigests({ width, height, batchSize, shard })) {
       if (!parallel) {
