@@ -5,7 +5,8 @@
  * and, for a few, by the exhaustive detector too. Time and memory as the count grows.
  *   node dist/bench/search.js [--size 512x512] [--counts 1000,10000] [--queries 10]
  *        [--exhaustive 2] [--exhaustive-max 1000] [--pce 200] [--dir /tmp/camprint-bench-search] [--keep]
- * The data directory needs counts × width × height × 8 bytes of disk (.npy files + the store).
+ * The data directory needs about count × width × height × 4.5 bytes of disk (the store: each
+ * fingerprint and its digest) plus 2 GB for the .npy files being imported.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -108,24 +109,44 @@ for (const count of counts) {
   let importSeconds = NaN;
   let importKb = NaN;
   if (!args.reuse) {
-    // Fingerprints prev..count-1 are new: write them, import them into this count's store.
-    const t0 = performance.now();
+    // Fingerprints prev..count-1 are new: written as .npy and imported into this count's store in
+    // chunks of about 2 GB, so the disk holds the store plus one chunk (1,000 at 6 MP: 27 GB + 2 GB).
+    const chunk = Math.max(1, Math.floor(2 ** 31 / (4 * width * height)));
     const K = new Float32Array(width * height);
     const batch = join(args.dir, `batch-${count}`);
-    rmSync(batch, { recursive: true, force: true });
-    mkdirSync(batch, { recursive: true });
-    for (let j = prev; j < count; j++) {
-      const name = `fp${String(j).padStart(7, '0')}.npy`;
-      await writeNpyFloat32(join(batch, name), gaussianFill(K, j + 1, 0.005), [height, width]);
+    genSeconds = 0;
+    importSeconds = 0;
+    importKb = 0;
+    for (let from = prev; from < count; from += chunk) {
+      const t0 = performance.now();
+      rmSync(batch, { recursive: true, force: true });
+      mkdirSync(batch, { recursive: true });
+      for (let j = from; j < Math.min(count, from + chunk); j++) {
+        const name = `fp${String(j).padStart(7, '0')}.npy`;
+        await writeNpyFloat32(join(batch, name), gaussianFill(K, j + 1, 0.005), [height, width]);
+      }
+      genSeconds += (performance.now() - t0) / 1000;
+      const imp = spawnSync(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%e %M',
+          process.execPath,
+          CLI,
+          '--data-dir',
+          dataDir,
+          '--json',
+          'fingerprint',
+          'import',
+          batch,
+        ],
+        { encoding: 'utf8', maxBuffer: 1 << 30 },
+      );
+      if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr.slice(-2000)}`);
+      const [s, kb] = imp.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+      importSeconds += s;
+      importKb = Math.max(importKb, kb);
     }
-    genSeconds = (performance.now() - t0) / 1000;
-    const imp = spawnSync(
-      '/usr/bin/time',
-      ['-f', '%e %M', process.execPath, CLI, '--data-dir', dataDir, '--json', 'fingerprint', 'import', batch],
-      { encoding: 'utf8', maxBuffer: 1 << 30 },
-    );
-    if (imp.status !== 0) throw new Error(`import failed: ${imp.stderr.slice(-2000)}`);
-    [importSeconds, importKb] = imp.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     rmSync(batch, { recursive: true, force: true });
   }
   const store = await openStore({ dataDir, databaseUrl: null });
