@@ -2,7 +2,10 @@
  * Deep-learning benchmark, in one run on the same network, batch and threads:
  *   - training images/s of the engine (its epoch events) against a bare PyTorch loop;
  *   - ONNX inference images/s in TypeScript (onnxruntime-node) against PyTorch eval.
- *   node dist/bench/dl.js [--network camnet] [--crop 128] [--batch 64]
+ *   node dist/bench/dl.js [--network camnet] [--crop 128] [--batch 64] [--rounds 5]
+ * Inference is measured in rounds that alternate PyTorch eval (a fresh process) and ONNX on the
+ * same batches, so a load change on the machine hits both; the ratio printed is the median of
+ * the rounds' ratios, with every round listed.
  * The data set is random crops written per docs/dl-format.md (speed does not depend on content).
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     classes: { type: 'string', default: '10' },
     batches: { type: 'string', default: '30' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const network = values.network!;
@@ -101,47 +105,66 @@ try {
   ).done;
   const engineIps = epochs.at(-1)!.imagesPerSecond as number;
 
-  const bare = spawnSync(
-    pythonPath(),
-    [
-      join(REPO_ROOT, 'bench', 'engine_bench.py'),
-      '--network',
-      network,
-      '--crop',
-      String(crop),
-      '--batch',
-      String(batch),
-      '--classes',
-      String(classes),
-      '--iters',
-      String(batches),
-    ],
-    { encoding: 'utf8' },
-  );
-  if (bare.status !== 0) throw new Error(`bare PyTorch loop failed: ${bare.stderr}`);
-  const ref = JSON.parse(bare.stdout.trim().split('\n').pop()!) as {
-    bareTrainImagesPerSecond: number;
-    torchEvalImagesPerSecond: number;
-    threads: number;
-    torch: string;
+  const bareTorch = (evalOnly: boolean) => {
+    const run = spawnSync(
+      pythonPath(),
+      [
+        join(REPO_ROOT, 'bench', 'engine_bench.py'),
+        '--network',
+        network,
+        '--crop',
+        String(crop),
+        '--batch',
+        String(batch),
+        '--classes',
+        String(classes),
+        '--iters',
+        String(batches),
+        ...(evalOnly ? ['--eval-only'] : []),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (run.status !== 0) throw new Error(`bare PyTorch loop failed: ${run.stderr}`);
+    return JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+      bareTrainImagesPerSecond: number | null;
+      torchEvalImagesPerSecond: number;
+      threads: number;
+      torch: string;
+    };
   };
+  const ref = bareTorch(false);
 
-  // ONNX inference in TypeScript on the exported network, same batch.
+  // Inference: rounds of PyTorch eval then ONNX in TypeScript on the exported network, same batch.
   const model = await loadModel(join(dir, 'model'));
   const x = new Float32Array(batch * C * crop * crop).map((_, i) => Math.sin(i));
   await predictCrops(model, x, batch, batch);
-  const t0 = performance.now();
-  for (let i = 0; i < batches; i++) await predictCrops(model, x, batch, batch);
-  const onnxIps = (batches * batch) / ((performance.now() - t0) / 1000);
+  const onnxRound = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < batches; i++) await predictCrops(model, x, batch, batch);
+    return (batches * batch) / ((performance.now() - t0) / 1000);
+  };
+  const rounds: { torch: number; onnx: number }[] = [];
+  for (let r = 0; r < Number(values.rounds); r++) {
+    const torch = r === 0 ? ref.torchEvalImagesPerSecond : bareTorch(true).torchEvalImagesPerSecond;
+    rounds.push({ torch, onnx: await onnxRound() });
+  }
+  const median = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
 
   console.log(
     `camprint deep-learning bench: ${network}, ${C}×${crop}×${crop} crops, batch ${batch}, ${ref.threads} threads, torch ${ref.torch}`,
   );
   console.log(
-    `training  engine ${engineIps.toFixed(1)} img/s  bare PyTorch loop ${ref.bareTrainImagesPerSecond.toFixed(1)} img/s  ratio ${(engineIps / ref.bareTrainImagesPerSecond).toFixed(3)}`,
+    `training  engine ${engineIps.toFixed(1)} img/s  bare PyTorch loop ${ref.bareTrainImagesPerSecond!.toFixed(1)} img/s  ratio ${(engineIps / ref.bareTrainImagesPerSecond!).toFixed(3)}`,
   );
+  for (const [i, r] of rounds.entries())
+    console.log(
+      `inference round ${i + 1}: ONNX (onnxruntime-node) ${r.onnx.toFixed(1)} img/s  PyTorch eval ${r.torch.toFixed(1)} img/s  ratio ${(r.onnx / r.torch).toFixed(2)}`,
+    );
   console.log(
-    `inference ONNX (onnxruntime-node) ${onnxIps.toFixed(1)} img/s  PyTorch eval ${ref.torchEvalImagesPerSecond.toFixed(1)} img/s  ratio ${(onnxIps / ref.torchEvalImagesPerSecond).toFixed(2)}`,
+    `inference ONNX ${median(rounds.map((r) => r.onnx)).toFixed(1)} img/s  PyTorch eval ${median(rounds.map((r) => r.torch)).toFixed(1)} img/s (medians)  ratio ${median(rounds.map((r) => r.onnx / r.torch)).toFixed(2)} (median of ${rounds.length} rounds)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 
 Prints one JSON line: the training images/s of a plain loop (random tensors in memory, AdamW,
 forward + backward + step), and the eval images/s of the same network under torch.no_grad().
+With --eval-only, only the eval figure (bench/dl.ts alternates it with ONNX rounds).
 The engine's own figure comes from its epoch events, measured by bench/dl.ts in the same run.
 """
 import argparse
@@ -22,6 +23,7 @@ for name, default in [("network", "camnet"), ("input", "residual-rgb")]:
     p.add_argument(f"--{name}", default=default)
 for name, default in [("channels", 3), ("crop", 128), ("classes", 10), ("batch", 64), ("iters", 30), ("threads", 0)]:
     p.add_argument(f"--{name}", type=int, default=default)
+p.add_argument("--eval-only", action="store_true")
 a = p.parse_args()
 torch.set_num_threads(a.threads or os.cpu_count())
 torch.manual_seed(0)
@@ -38,13 +40,15 @@ def train_step():
     opt.step()
 
 
-net.train()
-for _ in range(3):
-    train_step()
-t = time.perf_counter()
-for _ in range(a.iters):
-    train_step()
-train_ips = a.iters * a.batch / (time.perf_counter() - t)
+train_ips = None
+if not a.eval_only:
+    net.train()
+    for _ in range(3):
+        train_step()
+    t = time.perf_counter()
+    for _ in range(a.iters):
+        train_step()
+    train_ips = a.iters * a.batch / (time.perf_counter() - t)
 
 net.eval()
 with torch.no_grad():
