@@ -10,6 +10,7 @@ import { curvesSpec, renderSvg, type EpochPoint } from './plots.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { InputError } from '../util/errors.js';
 import type { Store } from '../store/index.js';
+import { thisProcess } from '../util/process-owner.js';
 
 export interface TrainOptions {
   dataset: string;
@@ -71,6 +72,8 @@ export function startTraining(opts: TrainOptions): { run: EngineRun; result: Pro
           curves: curves as unknown as Record<string, unknown>[],
           metrics: null,
           error: null,
+          // A process killed without a word leaves this behind: dl/interrupted.ts tells it apart.
+          owner: thisProcess(),
         }),
       )
     : Promise.resolve();

@@ -2,14 +2,17 @@
  * The in-process queue (the default): jobs run in this process, `concurrency` at a time (heavy
  * work inside a job still spreads over the worker-thread pool). Failed attempts are retried
  * after a backoff that doubles; bad input fails at once. Jobs are mirrored into the store when
- * one is given, and `get`/`list` also show the store's jobs from earlier runs.
+ * one is given, with this process as their worker, and `get`/`list` also show the store's jobs
+ * from earlier runs — those a killed process left queued or running marked failed first
+ * (orphans.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { JobRecord, JsonObject, Store } from '../store/index.js';
 import { InputError, expected } from '../util/errors.js';
+import { ownerLabel, thisProcess } from '../util/process-owner.js';
 import { checkJobParams } from './registry.js';
 import { JobMirror } from './mirror.js';
+import { failOrphanedJobs } from './orphans.js';
 import { failureOf, runJob } from './run.js';
 import { QUEUE_DEFAULTS } from './settings.js';
 import type { JobEvent, JobInfo, ListOptions, Queue, SubmitOptions, WaitOptions } from './types.js';
@@ -49,9 +52,11 @@ export class InProcessQueue implements Queue {
   private readonly attempts: number;
   private readonly backoffMs: number;
   private readonly log: (line: string) => void;
-  private readonly worker = `${hostname()}:${process.pid}`;
+  /** This process as people read it (`host:pid`); the store records it with its start time. */
+  private readonly worker = ownerLabel(thisProcess());
   private active = 0;
   private closed = false;
+  private recovery?: Promise<void>;
 
   constructor(private readonly options: InProcessQueueOptions = {}) {
     this.concurrency = options.concurrency ?? 2;
@@ -60,12 +65,13 @@ export class InProcessQueue implements Queue {
     this.attempts = options.attempts ?? QUEUE_DEFAULTS.attempts;
     this.backoffMs = options.backoffMs ?? QUEUE_DEFAULTS.backoffMs;
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.mirror = new JobMirror(options.store, this.log);
+    this.mirror = new JobMirror(options.store, this.log, { backend: 'in-process', worker: thisProcess() });
   }
 
   async submit(kind: string, params: unknown, options: SubmitOptions = {}): Promise<string> {
     if (this.closed) throw new Error('the queue is closed');
     const checked = checkJobParams(kind, params, { cwd: process.cwd() });
+    await this.recoverOrphans();
     const id = options.id ?? randomUUID();
     if (this.jobs.has(id) || (this.options.store && (await (await this.options.store()).getJob(id))))
       throw new InputError(`job ${id} already exists`);
@@ -126,6 +132,7 @@ export class InProcessQueue implements Queue {
     const entry = this.jobs.get(id);
     if (entry) return { ...entry.info };
     if (!this.options.store) return undefined;
+    await this.recoverOrphans();
     const row = await (await this.options.store()).getJob(id);
     return row && fromRecord(row);
   }
@@ -134,6 +141,7 @@ export class InProcessQueue implements Queue {
     const limit = options.limit ?? 100;
     const byId = new Map<string, JobInfo>();
     if (this.options.store) {
+      await this.recoverOrphans();
       const rows = await (
         await this.options.store()
       ).listJobs({ status: options.status, kind: options.kind });
@@ -313,13 +321,31 @@ export class InProcessQueue implements Queue {
     }
   }
 
+  /**
+   * Once per queue, before the store's jobs are first read: the jobs of killed processes marked
+   * failed (orphans.ts). Best effort: a store that cannot be read says so in the next call.
+   */
+  private recoverOrphans(): Promise<void> {
+    const open = this.options.store;
+    if (!open) return Promise.resolve();
+    this.recovery ??= open()
+      .then(failOrphanedJobs)
+      .then(
+        (failed) => {
+          for (const j of failed) this.log(`job ${j.id} (${j.kind}) failed: ${j.error}`);
+        },
+        () => undefined,
+      );
+    return this.recovery;
+  }
+
   private async needStore(): Promise<Store> {
     if (!this.options.store) throw new InputError('this job needs a store, and the queue was given none');
     return this.options.store();
   }
 }
 
-/** A store row as a JobInfo (attempts and worker are not kept there). */
+/** A store row as a JobInfo (attempts are not kept there). */
 export function fromRecord(r: JobRecord): JobInfo {
   const info: JobInfo = {
     id: r.id,
@@ -332,5 +358,6 @@ export function fromRecord(r: JobRecord): JobInfo {
   };
   if (r.result !== undefined) info.result = r.result;
   if (r.error !== undefined) info.error = r.error;
+  if (r.worker !== undefined) info.worker = ownerLabel(r.worker);
   return info;
 }

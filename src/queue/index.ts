@@ -34,6 +34,7 @@ export {
 export { InProcessQueue, type InProcessQueueOptions } from './in-process.js';
 export { queueSettings, redactUrl, QUEUE_DEFAULTS, type QueueSettings } from './settings.js';
 export { jobFailedError } from './run.js';
+export { failOrphanedJobs, orphanError } from './orphans.js';
 export type { RunningWorker, WorkerOptions, WorkerStats } from './redis-worker.js';
 export type { ResidualJobParams } from './kinds/residual.js';
 export type { FingerprintBuildJobParams } from './kinds/fingerprint-build.js';

@@ -19,6 +19,7 @@ import { buildFingerprint, queryResidual } from '../services/index.js';
 import { closePool } from '../pool/index.js';
 import { readNpy } from '../util/npy.js';
 import { InputError } from '../util/errors.js';
+import { thisProcess } from '../util/process-owner.js';
 import { CLI } from '../testing/shared.js';
 import {
   checkJobParams,
@@ -217,6 +218,10 @@ test('in-process queue: residuals and a fingerprint on simulated photos, retries
     assert.equal(rows.get(fpId)?.result?.dataSha256, fp.result?.dataSha256);
     assert.equal(rows.get(badId)?.status, 'failed');
     assert.match(rows.get(badId)?.error ?? '', /missing\.jpg/);
+    // Each row names this process (with its start time) and the queue, for orphans.ts.
+    for (const id of [...residualIds, fpId, badId, flakyId])
+      assert.deepEqual([rows.get(id)?.worker, rows.get(id)?.backend], [thisProcess(), 'in-process'], id);
+    assert.equal((await queue.get(fpId))?.worker, `${hostname()}:${process.pid}`);
     const listed = await queue.list({ kind: 'residual', status: 'done' });
     assert.deepEqual(listed.map((j) => j.id).sort(), residualIds.slice().sort());
   } finally {
@@ -513,6 +518,11 @@ test(
           const row = await store.getJob(id);
           assert.equal(row?.status, 'done', `jobs table: ${ids.get(id)}`);
           assert.deepEqual(row?.result, info.result);
+          assert.deepEqual(
+            [row?.backend, row?.worker],
+            ['redis', info.worker],
+            'the worker that finished it',
+          );
         }
         for (const camera of [...cameras.map((c) => c.camera), 'handed-back']) {
           const rec = await store.getFingerprintRecord(camera);

@@ -54,7 +54,7 @@ export class RedisQueue implements Queue {
     private readonly options: RedisQueueOptions,
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
-    this.mirror = new JobMirror(options.store, this.log);
+    this.mirror = new JobMirror(options.store, this.log, { backend: 'redis' });
   }
 
   /** Opens the queue once Redis answers (an InputError naming the URL when it does not). */

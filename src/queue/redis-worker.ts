@@ -76,7 +76,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const mirror = new JobMirror(options.store, log);
+  const mirror = new JobMirror(options.store, log, { backend: 'redis', worker: name });
   // While Redis is away every reconnection fails alike: say so once a minute, not each time.
   const said = new Map<string, number>();
   const logOnce = (line: string): void => {

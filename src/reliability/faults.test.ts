@@ -14,7 +14,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -28,10 +28,12 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { pythonPath } from '../dl/engine.js';
 import { readManifest } from '../dl/dataset/index.js';
 import { simulate, type SimulatedCamera } from '../sim/index.js';
 import { DATABASE_FILE, openStore } from '../store/index.js';
+import { startTestServer } from '../store/postgres-test-server.js';
 import { CLI } from '../testing/shared.js';
 import { readNpy, npyToFloat32 } from '../util/npy.js';
 import {
@@ -42,9 +44,12 @@ import {
   integrityCheck,
   sleep,
   startCamprint,
+  startServe,
   until,
   type CliResult,
+  type Json,
 } from './harness.js';
+import { callApi } from '../testing/http.js';
 import { Draw, rng } from './mutate.js';
 
 const SEED = Number(process.env.CAMPRINT_FAULT_SEED ?? 9009);
@@ -99,13 +104,18 @@ function calibrate(args: (dataDir: string) => string[]): { lo: number; hi: numbe
   return { lo: Math.round(0.3 * ms), hi: Math.round(0.95 * ms) };
 }
 
-/** What a data directory's store holds, checked: integrity, the audit chain, every blob's hash. */
-async function storeState(dataDir: string): Promise<{
+interface StoreState {
   fingerprints: Map<string, string>;
   audit: { action: string; subject: string; details: Record<string, unknown> }[];
-}> {
-  assert.equal(integrityCheck(dataDir), 'ok', 'PRAGMA integrity_check');
-  const store = await openStore({ dataDir, databaseUrl: null });
+}
+
+/**
+ * What a data directory's store (or the PostgreSQL database `databaseUrl` names) holds, checked:
+ * SQLite's integrity, the audit chain, every blob's hash.
+ */
+async function storeState(dataDir: string, databaseUrl: string | null = null): Promise<StoreState> {
+  if (databaseUrl === null) assert.equal(integrityCheck(dataDir), 'ok', 'PRAGMA integrity_check');
+  const store = await openStore({ dataDir, databaseUrl });
   try {
     const v = await store.verifyAudit();
     assert.equal(v.ok, true, `audit chain: ${JSON.stringify(v)}`);
@@ -149,6 +159,103 @@ const DATASET_OPTIONS = [
   '--only',
   'natural',
 ];
+
+/** The fingerprints of one import trial (camera names t<trial>-…) committed so far; $1 the LIKE pattern. */
+const COMMITTED_SQL =
+  'SELECT count(*) AS n FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name LIKE $1';
+
+/** Ten 6 MB fingerprint .npy files (made once) and their data's SHA-256 by name. */
+let bigFiles: { files: string[]; sha: Map<string, string> } | undefined;
+function bigNpys(): { files: string[]; sha: Map<string, string> } {
+  if (bigFiles) return bigFiles;
+  const dir = join(work, 'npy');
+  mkdirSync(dir);
+  const files: string[] = [];
+  const sha = new Map<string, string>();
+  for (let i = 0; i < 10; i++) {
+    const file = join(dir, `big-${String(i).padStart(2, '0')}.npy`);
+    writeFileSync(file, fingerprintNpy(1536, 1024, 100 + i));
+    files.push(file);
+    sha.set(`big-${String(i).padStart(2, '0')}`, sha256Float32(npyToFloat32(readNpy(file))));
+  }
+  return (bigFiles = { files, sha });
+}
+
+/** Trial t imports the ten files under its own names (links): t3-big-00, …. */
+function trialDir(t: number): string {
+  const d = join(work, `npy-${t}`);
+  mkdirSync(d, { recursive: true });
+  for (const f of bigNpys().files)
+    if (!existsSync(join(d, `t${t}-${basename(f)}`))) symlinkSync(f, join(d, `t${t}-${basename(f)}`));
+  return d;
+}
+
+/**
+ * `fingerprint import` of ten 6 MB fingerprints, killed in each trial after a seeded number of
+ * commits and a seeded pause (inside the next write); after each kill every fingerprint is whole
+ * (its data's hash) or absent, every one committed before is still there, each has its audit
+ * entry and the chain verifies; the last trial's import run again completes.
+ */
+async function importKills(o: {
+  what: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  committed: (trial: number) => Promise<number>;
+  trials: number;
+}): Promise<void> {
+  const env: NodeJS.ProcessEnv = o.databaseUrl ? { CAMPRINT_DATABASE_URL: o.databaseUrl } : {};
+  const want = (camera: string): string | undefined => bigNpys().sha.get(camera.replace(/^t\d+-/, ''));
+  let previous = new Set<string>();
+  const counts: number[] = [];
+  let kills = 0;
+  for (let trial = 0; trial < o.trials; trial++) {
+    const after = 1 + draw.int(8);
+    const pause = draw.int(30);
+    const run = startCamprint(['--data-dir', o.dataDir, 'fingerprint', 'import', trialDir(trial)], env);
+    const deadline = Date.now() + 60_000;
+    while ((await o.committed(trial)) < after && run.child.exitCode === null && Date.now() < deadline)
+      await sleep(3);
+    await sleep(pause);
+    run.child.kill('SIGKILL');
+    const r = await run.ended;
+    const killed = r.signal === 'SIGKILL';
+    if (killed) kills++;
+    else assert.equal(r.code, 0, r.stderr); // a fast machine: all ten written before the kill
+    const s = await storeState(o.dataDir, o.databaseUrl);
+    for (const [camera, sha] of s.fingerprints)
+      assert.equal(sha, want(camera), `${camera}: bit for bit its file`);
+    for (const camera of previous)
+      assert.ok(s.fingerprints.has(camera), `trial ${trial}: ${camera}, committed before, is still there`);
+    const audited = new Set(
+      s.audit.filter((e) => e.action === 'fingerprint.put').map((e) => e.subject.slice(7)),
+    );
+    assert.deepEqual(
+      [...s.fingerprints.keys()].sort(),
+      [...audited].sort(),
+      'every stored fingerprint audited, no audit entry without one',
+    );
+    const stored = [...s.fingerprints.keys()].filter((c) => c.startsWith(`t${trial}-`)).length;
+    assert.ok(stored >= after && (stored < 10 || !killed), `trial ${trial}: ${stored} written`);
+    counts.push(stored);
+    previous = new Set(s.fingerprints.keys());
+    injected.push(
+      `${o.what} killed ${pause} ms after its write ${after} (${stored} of 10 kept)${killed ? '' : ' (had finished)'}`,
+    );
+  }
+  // The last trial's import run again: it completes (the ones already there replaced).
+  const last = o.trials - 1;
+  const done = camprint(['--data-dir', o.dataDir, '--json', 'fingerprint', 'import', trialDir(last)], env);
+  assert.equal(done.code, 0, done.stderr);
+  const s = await storeState(o.dataDir, o.databaseUrl);
+  assert.equal([...s.fingerprints.keys()].filter((c) => c.startsWith(`t${last}-`)).length, 10);
+  assert.equal(
+    s.fingerprints.size,
+    counts.slice(0, -1).reduce((a, b) => a + b, 0) + 10,
+    'every committed write kept',
+  );
+  assert.ok(kills >= Math.ceil(o.trials / 2), `${kills} of ${o.trials} imports killed in the middle`);
+  assertStoreConsistent(o.dataDir, env, `after the ${o.what}s`);
+}
 
 describe('faults: kill -9 and a full disk never lose or corrupt anything', () => {
   test('kill -9 during fingerprint build: the store consistent, the earlier fingerprint intact, the build completes', async () => {
@@ -214,35 +321,12 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
 
   test('kill -9 during store writes (fingerprint import of 6 MB fingerprints): each is there whole or not at all', async () => {
     const dataDir = join(work, 'import-store');
-    const dir = join(work, 'npy');
-    mkdirSync(dir);
-    const files10: string[] = [];
-    const expected = new Map<string, string>();
-    for (let i = 0; i < 10; i++) {
-      const file = join(dir, `big-${String(i).padStart(2, '0')}.npy`);
-      writeFileSync(file, fingerprintNpy(1536, 1024, 100 + i));
-      files10.push(file);
-      expected.set(`big-${String(i).padStart(2, '0')}`, sha256Float32(npyToFloat32(readNpy(file))));
-    }
-    /** Trial t imports the ten files under its own names (links): t3-big-00, …. */
-    const trialDir = (t: number): string => {
-      const d = join(work, `npy-${t}`);
-      mkdirSync(d, { recursive: true });
-      for (const f of files10)
-        if (!existsSync(join(d, `t${t}-${basename(f)}`))) symlinkSync(f, join(d, `t${t}-${basename(f)}`));
-      return d;
-    };
-    const want = (camera: string): string | undefined => expected.get(camera.replace(/^t\d+-/, ''));
     /** Fingerprints of trial t committed so far, read beside the writer (WAL: it is never blocked). */
-    const committed = (t: number): number => {
+    const committed = async (t: number): Promise<number> => {
       if (!existsSync(join(dataDir, DATABASE_FILE))) return 0;
       const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
       try {
-        const row = db
-          .prepare(
-            'SELECT count(*) AS n FROM fingerprints f JOIN cameras c ON c.id = f.camera_id WHERE c.name LIKE ?',
-          )
-          .get(`t${t}-%`) as { n: number };
+        const row = db.prepare(COMMITTED_SQL.replace('$1', '?')).get(`t${t}-%`) as { n: number };
         return row.n;
       } catch {
         return 0; // the schema is still being made
@@ -250,57 +334,52 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
         db.close();
       }
     };
-    let previous = new Set<string>();
-    const counts: number[] = [];
-    const TRIALS = 5;
-    let kills = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      // Killed after a seeded number of commits and a seeded pause: inside the next write.
-      const after = 1 + draw.int(8);
-      const pause = draw.int(30);
-      const run = startCamprint(['--data-dir', dataDir, 'fingerprint', 'import', trialDir(trial)]);
-      const deadline = Date.now() + 60_000;
-      while (committed(trial) < after && run.child.exitCode === null && Date.now() < deadline) await sleep(3);
-      await sleep(pause);
-      run.child.kill('SIGKILL');
-      const r = await run.ended;
-      const killed = r.signal === 'SIGKILL';
-      if (killed) kills++;
-      else assert.equal(r.code, 0, r.stderr); // a fast machine: all ten written before the kill
-      const s = await storeState(dataDir);
-      for (const [camera, sha] of s.fingerprints)
-        assert.equal(sha, want(camera), `${camera}: bit for bit its file`);
-      for (const camera of previous)
-        assert.ok(s.fingerprints.has(camera), `trial ${trial}: ${camera}, committed before, is still there`);
-      const audited = new Set(
-        s.audit.filter((e) => e.action === 'fingerprint.put').map((e) => e.subject.slice(7)),
-      );
-      assert.deepEqual(
-        [...s.fingerprints.keys()].sort(),
-        [...audited].sort(),
-        'every stored fingerprint audited, no audit entry without one',
-      );
-      const stored = [...s.fingerprints.keys()].filter((c) => c.startsWith(`t${trial}-`)).length;
-      assert.ok(stored >= after && (stored < 10 || !killed), `trial ${trial}: ${stored} written`);
-      counts.push(stored);
-      previous = new Set(s.fingerprints.keys());
-      injected.push(
-        `fingerprint import killed ${pause} ms after its write ${after} (${stored} of 10 kept)${killed ? '' : ' (had finished)'}`,
-      );
-    }
-    // The last trial's import run again: it completes (the ones already there replaced).
-    const done = camprint(['--data-dir', dataDir, '--json', 'fingerprint', 'import', trialDir(TRIALS - 1)]);
-    assert.equal(done.code, 0, done.stderr);
-    const s = await storeState(dataDir);
-    assert.equal([...s.fingerprints.keys()].filter((c) => c.startsWith(`t${TRIALS - 1}-`)).length, 10);
-    assert.equal(
-      s.fingerprints.size,
-      counts.slice(0, -1).reduce((a, b) => a + b, 0) + 10,
-      'every committed write kept',
-    );
-    assert.ok(kills >= 3, `${kills} of ${TRIALS} imports killed in the middle`);
-    assertStoreConsistent(dataDir, {}, 'after the imports');
+    await importKills({ what: 'fingerprint import', dataDir, databaseUrl: null, committed, trials: 5 });
   });
+
+  test(
+    'kill -9 during PostgreSQL store writes (fingerprint import of 6 MB fingerprints): each is there whole or not at all',
+    { timeout: 180_000 },
+    async (t) => {
+      const started = await startTestServer();
+      if ('skip' in started) {
+        t.skip(started.skip);
+        return;
+      }
+      const admin = new pg.Client({ connectionString: started.server.adminUrl });
+      await admin.connect();
+      const name = `camprint_faults_${randomBytes(4).toString('hex')}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      const url = new URL(started.server.adminUrl);
+      url.pathname = `/${name}`;
+      const databaseUrl = url.toString();
+      // The writer's commits, seen from another session (MVCC: it never waits for the writer).
+      const reader = new pg.Client({ connectionString: databaseUrl });
+      await reader.connect();
+      const committed = async (trial: number): Promise<number> => {
+        try {
+          const { rows } = await reader.query<{ n: string }>(COMMITTED_SQL, [`t${trial}-%`]);
+          return Number(rows[0].n);
+        } catch {
+          return 0; // the schema is still being made
+        }
+      };
+      try {
+        await importKills({
+          what: 'PostgreSQL fingerprint import',
+          dataDir: join(work, 'import-pg'),
+          databaseUrl,
+          committed,
+          trials: 3,
+        });
+      } finally {
+        await reader.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+        await admin.end();
+        await started.server.stop();
+      }
+    },
+  );
 
   test('kill -9 during dataset create: each run resumes, and the result is byte for byte an uninterrupted build', async () => {
     const dataDir = join(work, 'ds-store');
@@ -375,6 +454,106 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
   });
 
   test(
+    'kill -9 of camprint serve during its jobs: started again, they read failed saying why, and a data set submitted again completes',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = join(work, 'serve-store');
+      const args = ['--root', join(work, 'sim'), '--rate-limit', '0'];
+      const body = (name: string) => ({
+        name,
+        folder: join(work, 'sim'),
+        crop: 32,
+        cropsPerImage: 64,
+        classesFrom: 'model',
+        split: '50/25/25',
+      });
+      let serve = await startServe(dataDir, args);
+      let url = serve.url;
+      const job = async (id: string): Promise<Json> => (await callApi('GET', `${url}/api/jobs/${id}`)).json;
+      // Three data sets: two run at once (the queue's concurrency), the third waits its turn.
+      const ids: string[] = [];
+      for (const name of ['ds-a', 'ds-b', 'ds-c']) {
+        const r = await callApi('POST', `${url}/api/datasets`, { json: body(name) });
+        assert.equal(r.status, 202, r.text);
+        ids.push(r.json.job);
+      }
+      /** A job's row as the store has it, read beside the server (WAL: it is never blocked). */
+      const row = (id: string): { status: string; worker: string | null } | undefined => {
+        const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true, fileMustExist: true });
+        try {
+          return db.prepare('SELECT status, worker FROM jobs WHERE id = ?').get(id) as never;
+        } finally {
+          db.close();
+        }
+      };
+      // Killed once the first is making crops (its manifest begun: past 5%, the header scan) and
+      // the store says it runs.
+      await until(
+        'the first data set under way',
+        async () => (await job(ids[0])).progress > 0.05 && row(ids[0])?.status === 'running',
+        60_000,
+      );
+      const seen = await Promise.all(ids.map(job));
+      assert.deepEqual(
+        seen.map((j) => j.status),
+        ['running', 'running', 'queued'],
+        'two running, one waiting, when the server is killed',
+      );
+      const killed = serve.pid;
+      serve.run.child.kill('SIGKILL');
+      assert.equal((await serve.run.ended).signal, 'SIGKILL');
+      assert.match(
+        row(ids[0])?.worker ?? '',
+        new RegExp(`:${killed}(:\\d+)?$`),
+        'the store names the server',
+      );
+
+      serve = await startServe(dataDir, args);
+      url = serve.url;
+      try {
+        const host = `\\S+:${killed}`;
+        const after = await Promise.all(ids.map(job));
+        assert.deepEqual(
+          after.map((j) => j.status),
+          ['failed', 'failed', 'failed'],
+          'none left queued or running',
+        );
+        for (const j of after.slice(0, 2))
+          assert.match(
+            j.error,
+            new RegExp(
+              `^the process that ran it \\(${host}\\) ended without finishing it \\(killed\\?\\); submit it again to resume it`,
+            ),
+          );
+        assert.match(
+          after[2].error,
+          new RegExp(`^the process that queued it \\(${host}\\) ended before it ran \\(killed\\?\\)`),
+        );
+        // Submitted again, the first data set resumes and completes.
+        const again = await callApi('POST', `${url}/api/datasets`, { json: body('ds-a') });
+        assert.equal(again.status, 202, again.text);
+        await until(
+          'the data set submitted again to end',
+          async () => ['done', 'failed'].includes((await job(again.json.job)).status),
+          60_000,
+        );
+        const done = await job(again.json.job);
+        assert.equal(done.status, 'done', done.error);
+        assert.equal(done.result.resumed, true, 'it resumed the killed build');
+        const ds = await callApi('GET', `${url}/api/datasets/ds-a`);
+        assert.equal(ds.status, 200, ds.text);
+        assert.deepEqual(readManifest(ds.json.dataset.path).complete, true);
+        injected.push(
+          `camprint serve killed at ${Math.round(100 * seen[0].progress)}% of its first data set (3 jobs: 2 running, 1 queued)`,
+        );
+      } finally {
+        await serve.stop();
+      }
+      assertStoreConsistent(dataDir, {}, 'after the server was killed');
+    },
+  );
+
+  test(
     'kill -9 during train: the engine dies with camprint, --resume continues from the last checkpoint',
     { skip: noTorch, timeout: 240_000 },
     async () => {
@@ -445,15 +624,34 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
           `train killed ${ms} ms after epoch ${target} (its engine gone ${Date.now() - t0} ms later)`,
         );
         assert.ok(existsSync(join(out, 'checkpoints', 'last.pt')), 'the last checkpoint is there');
+        // The model reads interrupted (its process is gone), saying how to go on: not "training".
+        const shown = camprint(['--data-dir', dataDir, '--json', 'models', 'model']);
+        assert.equal(shown.code, 0, shown.stderr);
+        assert.equal(shown.json.status, 'interrupted', `run ${run}: ${shown.stdout}`);
+        assert.match(
+          shown.json.error,
+          /^the process that trained it \(\S+:\d+\) ended without finishing \(killed\?\) after \d+ epochs?; resume it .*camprint train --resume/,
+        );
         const store = await openStore({ dataDir, databaseUrl: null });
         const m = await store.getModel('model');
         await store.close();
+        assert.equal(m?.status, 'interrupted', 'written to the store');
         assert.ok(m && m.epochs >= target, `the store has the epochs done: ${m?.epochs}`);
         epochsDone = m.epochs;
       }
       const done = camprint(train(true), {}, 180_000);
       assert.equal(done.code, 0, done.stderr);
       assert.equal(done.json.epochs, EPOCHS);
+      const listed = camprint(['--data-dir', dataDir, '--json', 'models']);
+      assert.deepEqual(
+        listed.json.models.map((x: { name: string; status: string; error: string | null }) => [
+          x.name,
+          x.status,
+          x.error,
+        ]),
+        [['model', 'done', null]],
+        'resumed to the end: done, the interruption cleared',
+      );
       const store = await openStore({ dataDir, databaseUrl: null });
       try {
         const m = await store.getModel('model');

@@ -31,7 +31,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { openQueue, type Queue } from '../queue/index.js';
+import { listModelsChecked } from '../dl/index.js';
+import { failOrphanedJobs, openQueue, type Queue } from '../queue/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { VERSION } from '../version.js';
 import { addTokenCheck, checkExposure } from './auth.js';
@@ -153,6 +154,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.decorate('camprint', ctx);
+  // What a killed server (or CLI) left queued, running or training reads failed or interrupted
+  // from the start, not only once someone asks. Best effort: a store that cannot be read says so
+  // on every request.
+  try {
+    await failOrphanedJobs(store);
+    await listModelsChecked(store);
+  } catch (err) {
+    app.log.error(err, 'could not check for jobs and trainings of killed processes');
+  }
 
   app.addHook('onClose', async () => {
     // This server's unfinished jobs are cancelled (a training keeps its checkpoint), then the

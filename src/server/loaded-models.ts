@@ -1,16 +1,16 @@
 /** Trained models by store name, loaded once (ONNX sessions) and again when their file changes. */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel, type LoadedModel } from '../dl/index.js';
+import { getModelChecked, loadModel, type LoadedModel } from '../dl/index.js';
 import type { ModelRecord, Store } from '../store/index.js';
 import { InputError } from '../util/errors.js';
 import { notFound } from './errors.js';
 
 const loaded = new Map<string, { stamp: string; model: Promise<LoadedModel> }>();
 
-/** The store's record of a model, or 404. */
+/** The store's record of a model (a killed training's marked interrupted, dl/interrupted.ts), or 404. */
 export async function modelRecord(store: Store, name: string): Promise<ModelRecord> {
-  const m = await store.getModel(name);
+  const m = await getModelChecked(store, name);
   if (!m) throw notFound(`no model named ${JSON.stringify(name)}`);
   return m;
 }

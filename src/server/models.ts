@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkEngine, classifyFile, listNetworks, type NetworkList } from '../dl/index.js';
+import { checkEngine, classifyFile, listModelsChecked, listNetworks, type NetworkList } from '../dl/index.js';
 import { SPLITS } from '../dl/dataset/index.js';
-import type { ModelRecord } from '../store/index.js';
+import { MODEL_STATUSES, type ModelRecord } from '../store/index.js';
 import { InputError } from '../util/errors.js';
 import { conflict, notFound } from './errors.js';
 import { loadStoredModel, modelRecord } from './loaded-models.js';
@@ -22,12 +22,15 @@ const ModelSummary = z
     path: z.string(),
     dataset: z.string().nullable(),
     network: z.string(),
-    status: z.enum(['training', 'stopped', 'failed', 'done']),
+    /** interrupted: the process that trained it was killed; resume it (POST /api/models/:name/resume). */
+    status: z.enum(MODEL_STATUSES),
     config: Json,
     epochs: z.number(),
     bestValAccuracy: z.number().nullable(),
     metrics: Json.nullable(),
     error: z.string().nullable(),
+    /** The process that trains (or last trained) it, `host:pid:start`; null when unknown. */
+    owner: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -137,7 +140,7 @@ export const modelsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ models: z.array(ModelSummary) }), ...errors() },
       },
     },
-    async () => plain({ models: (await store.listModels()).map(summary) }),
+    async () => plain({ models: (await listModelsChecked(store)).map(summary) }),
   );
 
   app.get(
@@ -234,7 +237,7 @@ export const modelsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/models/:name/resume',
     {
       schema: {
-        summary: 'continue a stopped (or failed) training from its last checkpoint (a train job)',
+        summary: 'continue a stopped, interrupted or failed training from its last checkpoint (a train job)',
         tags: ['models'],
         params: NameParams,
         body: ResumeBody.nullish(),

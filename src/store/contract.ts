@@ -62,9 +62,63 @@ async function count(fx: StoreFixture, table: string): Promise<number> {
   return Number(rows[0].n);
 }
 
+/** The columns jobs and models had before version 5 added worker, backend and owner. */
+const COLUMNS_BEFORE_5 = {
+  jobs: 'id, kind, status, progress, params, result, error, created_at, updated_at',
+  models:
+    'name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics, error, created_at, updated_at',
+};
+
+/**
+ * A table's rows in its columns before version 5, read raw: the store's own job and model calls
+ * need version 5's columns, so a database older than that is read (and written) this way.
+ */
+async function rowsBefore5(fx: StoreFixture, table: 'jobs' | 'models'): Promise<unknown[]> {
+  return fx.raw(
+    `SELECT ${COLUMNS_BEFORE_5[table]} FROM ${table} ORDER BY ${table === 'jobs' ? 'id' : 'name'}`,
+  );
+}
+
+/** A job row as a camprint before version 5 wrote it. */
+async function insertJobBefore5(fx: StoreFixture, id: string, ts: string): Promise<void> {
+  await fx.raw(`INSERT INTO jobs (${COLUMNS_BEFORE_5.jobs}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+    id,
+    'extract',
+    'done',
+    1,
+    '{"n":1}',
+    '{"ok":true}',
+    null,
+    ts,
+    ts,
+  ]);
+}
+
+/** A model row as a camprint before version 5 wrote it (status training: its process unknown). */
+async function insertModelBefore5(fx: StoreFixture, name: string, ts: string): Promise<void> {
+  await fx.raw(
+    `INSERT INTO models (${COLUMNS_BEFORE_5.models}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      name,
+      `/data/models/${name}`,
+      'ds',
+      'resnet18',
+      'training',
+      '{"epochs":10}',
+      1,
+      0.46,
+      '[{"epoch":1}]',
+      null,
+      null,
+      ts,
+      ts,
+    ],
+  );
+}
+
 /**
  * Everything a store holds, as seen through its interface and raw row counts. With `schemaVersion`
- * 1, 2 or 3, only what a database of that version has.
+ * 1 to 4, only what a database of that version has (jobs and models below 5 read raw).
  */
 async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity): Promise<unknown> {
   const fingerprints = await store.listFingerprints();
@@ -94,14 +148,18 @@ async function snapshot(store: Store, fx: StoreFixture, schemaVersion = Infinity
     full,
     cameras: await store.listCameras(),
     matches: await store.listMatches(),
-    jobs: await store.listJobs(),
+    jobs: schemaVersion < 5 ? await rowsBefore5(fx, 'jobs') : await store.listJobs(),
     audit: await store.listAudit(),
     verify: await store.verifyAudit(),
     counts,
   };
   if (schemaVersion < 2) return v1;
   for (const t of ['datasets', 'models']) counts[t] = await count(fx, t);
-  const v2 = { ...v1, datasets: await store.listDatasets(), models: await store.listModels() };
+  const v2 = {
+    ...v1,
+    datasets: await store.listDatasets(),
+    models: schemaVersion < 5 ? await rowsBefore5(fx, 'models') : await store.listModels(),
+  };
   if (schemaVersion < 3) return v2;
   for (const t of ['jpeg_tables', 'jpeg_table_sources', 'defect_maps', 'defect_map_sources'])
     counts[t] = await count(fx, t);
@@ -590,6 +648,42 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal((await store.listJobs({ limit: 1 })).length, 1);
       }));
 
+    test('a job records its worker and the queue it went through; a patch sets or clears the worker', () =>
+      withStore(async (store) => {
+        const a = await store.createJob({
+          id: 'job-w',
+          kind: 'train',
+          worker: 'lab-1:4242:98765',
+          backend: 'in-process',
+        });
+        assert.deepEqual([a.status, a.worker, a.backend], ['queued', 'lab-1:4242:98765', 'in-process']);
+        const r = await store.createJob({ id: 'job-r', kind: 'residual', backend: 'redis' });
+        assert.deepEqual(['worker' in r, r.backend], [false, 'redis']);
+        const running = await store.updateJob('job-r', { status: 'running', worker: 'lab-2:77' });
+        assert.equal(running.worker, 'lab-2:77');
+        assert.equal((await store.updateJob('job-r', { progress: 0.5 })).worker, 'lab-2:77', 'absent: kept');
+        const back = await store.updateJob('job-r', { status: 'queued', worker: null });
+        assert.equal('worker' in back, false, 'null clears it');
+        assert.equal(back.backend, 'redis', 'the backend stays');
+        assert.deepEqual(await store.getJob('job-w'), a);
+        assert.deepEqual(
+          (await store.listJobs({ status: 'queued' })).map((j) => [j.id, j.worker ?? null, j.backend]),
+          [
+            ['job-w', 'lab-1:4242:98765', 'in-process'],
+            ['job-r', null, 'redis'],
+          ],
+        );
+        for (const bad of [
+          () => store.createJob({ kind: 'x', worker: '' }),
+          () => store.createJob({ kind: 'x', worker: 'a\nb' }),
+          () => store.createJob({ kind: 'x', backend: 'kafka' as never }),
+          () => store.updateJob('job-w', { worker: 42 as never }),
+        ])
+          await assert.rejects(bad(), InputError);
+        assert.equal((await store.listJobs()).length, 2, 'nothing written by a refused call');
+        assert.equal((await store.getJob('job-w'))?.worker, 'lab-1:4242:98765');
+      }));
+
     test('a data set comes back as stored; a new build under its name replaces it; both are audited', () =>
       withStore(async (store, fx) => {
         assert.equal(await store.getDataset('ds'), undefined);
@@ -692,6 +786,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           curves: [epochCurve(1)],
           metrics: null,
           error: null,
+          owner: null,
           createdAt: first.createdAt,
           updatedAt: first.createdAt,
         });
@@ -735,6 +830,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
             ],
           },
           error: 'not an error, a note',
+          owner: null,
           createdAt: second.createdAt,
           updatedAt: second.createdAt,
         });
@@ -820,6 +916,73 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           bestValAccuracy: null,
         });
         assert.deepEqual(audit[3].details, {});
+      }));
+
+    test('a model records its owner; updateModel with expect writes only while the stored model matches', () =>
+      withStore(async (store, fx) => {
+        const owner = 'lab-1:4242:98765';
+        const put = await store.putModel(modelInput('m', { owner }));
+        assert.equal(put.owner, owner);
+        assert.equal((await store.listAudit()).at(-1)?.details.owner, owner, 'the owner audited');
+        await tick();
+        const interrupted = await store.updateModel(
+          'm',
+          { status: 'interrupted', error: 'its process was killed' },
+          { expect: { status: 'training', owner } },
+        );
+        assert.deepEqual(interrupted, {
+          ...put,
+          status: 'interrupted',
+          error: 'its process was killed',
+          updatedAt: interrupted.updatedAt,
+        });
+        // Expecting what is no longer there: refused, naming the field, and nothing written.
+        const before = await snapshot(store, fx);
+        await assert.rejects(
+          store.updateModel('m', { status: 'interrupted' }, { expect: { status: 'training' } }),
+          (err: Error) => {
+            assert.ok(err instanceof InputError);
+            assert.match(
+              err.message,
+              /^model m changed meanwhile: its status is "interrupted", not "training"/,
+            );
+            return true;
+          },
+        );
+        await assert.rejects(
+          store.updateModel('m', { epochs: 3 }, { expect: { owner: 'lab-9:1' } }),
+          /its owner is "lab-1:4242:98765", not "lab-9:1"/,
+        );
+        await assert.rejects(
+          store.updateModel('m', {}, { expect: { status: 'paused' as never } }),
+          InputError,
+        );
+        await assert.rejects(
+          store.updateModel('nope', {}, { expect: { status: 'training' } }),
+          /model nope does not exist/,
+        );
+        assert.deepEqual(await snapshot(store, fx), before);
+        // Resumed by another process: a new owner; null clears it; a replacing put without one has none.
+        const resumed = await store.updateModel(
+          'm',
+          { status: 'training', owner: 'lab-1:5000:123', error: null },
+          { expect: { owner } },
+        );
+        assert.deepEqual(
+          [resumed.status, resumed.owner, resumed.error],
+          ['training', 'lab-1:5000:123', null],
+        );
+        assert.deepEqual((await store.listAudit()).at(-1)?.details, {
+          status: 'training',
+          owner: 'lab-1:5000:123',
+          error: null,
+        });
+        assert.equal((await store.updateModel('m', { owner: null })).owner, null);
+        await store.updateModel('m', { owner });
+        assert.equal((await store.putModel(modelInput('m'))).owner, null);
+        await assert.rejects(store.putModel(modelInput('m', { owner: '' })), InputError);
+        await assert.rejects(store.putModel(modelInput('m', { status: 'paused' as never })), InputError);
+        assert.equal((await store.verifyAudit()).ok, true);
       }));
 
     test('updateModel of an unknown model is refused with InputError and writes nothing', () =>
@@ -1426,6 +1589,59 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.deepEqual(await snapshot(store, fx), before);
       }));
 
+    test('a version-4 database migrates to version 5 (owners) and keeps its data', async () => {
+      const fx = await makeFixture();
+      let store: Store | undefined;
+      try {
+        store = await fx.openAtVersion(4);
+        await store.putFingerprint(fingerprintInput('cam', 1));
+        await store.putDataset(datasetInput('ds', 1));
+        await store.putCase({ name: 'k1', cameras: ['cam'] });
+        await insertJobBefore5(fx, 'job-1', '2024-01-02T03:04:05.678Z');
+        await insertModelBefore5(fx, 'm', '2024-05-06T07:08:09.010Z');
+        const before = await snapshot(store, fx, 4);
+        await assert.rejects(fx.raw('SELECT worker FROM jobs'), 'no jobs.worker at version 4');
+        await assert.rejects(
+          fx.raw("UPDATE models SET status = 'interrupted'"),
+          'no status interrupted at version 4',
+        );
+        await store.close();
+        store = await openStore(fx.options);
+        assert.ok((await store.info()).schemaVersion >= 5);
+        const migrations = await fx.raw('SELECT version, name FROM schema_migrations ORDER BY version');
+        assert.deepEqual(migrations[4] && [Number(migrations[4].version), migrations[4].name], [5, 'owners']);
+        assert.deepEqual(await snapshot(store, fx, 4), before);
+        // The old rows: no worker, backend or owner (no process to check: recovery leaves them).
+        const job = await store.getJob('job-1');
+        assert.deepEqual(
+          [job?.status, job && 'worker' in job, job && 'backend' in job],
+          ['done', false, false],
+        );
+        const m = await store.getModel('m');
+        assert.deepEqual(
+          [m?.status, m?.owner, m?.epochs, m?.curves, m?.createdAt],
+          ['training', null, 1, [{ epoch: 1 }], '2024-05-06T07:08:09.010Z'],
+        );
+        // The new columns and status work, and the audit chain goes on.
+        const updated = await store.updateModel('m', { status: 'interrupted', owner: 'h:1:2' });
+        assert.deepEqual([updated.status, updated.owner], ['interrupted', 'h:1:2']);
+        await store.createJob({ id: 'job-2', kind: 'train', worker: 'h:1:2', backend: 'in-process' });
+        assert.equal((await store.getJob('job-2'))?.worker, 'h:1:2');
+        await store.putModel(modelInput('n', { owner: 'h:1:2' }));
+        assert.deepEqual(
+          (await store.listModels()).map((x) => x.name),
+          ['m', 'n'],
+        );
+        assert.equal((await store.verifyAudit()).ok, true);
+        await store.close();
+        store = undefined;
+        await assert.rejects(fx.openAtVersion(4), /newer camprint/);
+      } finally {
+        await store?.close();
+        await fx.destroy();
+      }
+    });
+
     test('a version-3 database migrates to version 4 (cases) and keeps its data', async () => {
       const fx = await makeFixture();
       let store: Store | undefined;
@@ -1468,7 +1684,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal((await store.info()).schemaVersion, 2);
         await store.putFingerprint(fingerprintInput('cam', 1, { model: 'M' }));
         await store.putDataset(datasetInput('ds', 1));
-        await store.putModel(modelInput('m'));
+        await insertModelBefore5(fx, 'm', '2024-05-06T07:08:09.010Z');
         const before = await snapshot(store, fx, 2);
         await assert.rejects(fx.raw('SELECT count(*) AS n FROM defect_maps'), 'no defect_maps at version 2');
         await store.close();
@@ -1539,8 +1755,7 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
         assert.equal((await store.info()).schemaVersion, 1);
         await store.putFingerprint(fingerprintInput('cam', 1, { model: 'M' }));
         await store.recordMatch(matchInput('q1'));
-        const job = await store.createJob({ id: 'job-1', kind: 'extract', params: { n: 1 } });
-        await store.updateJob(job.id, { status: 'done', progress: 1, result: { ok: true } });
+        await insertJobBefore5(fx, 'job-1', '2024-01-02T03:04:05.678Z');
         await store.appendAudit({ actor: 'tester', action: 'case.open', subject: 'case:1' });
         const before = await snapshot(store, fx, 1);
         const v1 = await fx.raw('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
@@ -1567,6 +1782,16 @@ export function runStoreContract(name: string, makeFixture: () => Promise<StoreF
           ],
         );
         assert.deepEqual(await snapshot(store, fx, 1), before);
+        assert.deepEqual(await store.getJob('job-1'), {
+          id: 'job-1',
+          kind: 'extract',
+          status: 'done',
+          progress: 1,
+          params: { n: 1 },
+          result: { ok: true },
+          createdAt: '2024-01-02T03:04:05.678Z',
+          updatedAt: '2024-01-02T03:04:05.678Z',
+        });
         assert.deepEqual(await store.listDatasets(), []);
         assert.deepEqual(await store.listModels(), []);
         // The new tables work, and the audit chain goes on from the old entries.

@@ -14,7 +14,7 @@ import type { Store } from './types.js';
 import { checkName } from './validate.js';
 
 export type * from './types.js';
-export { CASE_FILE_ROLES, DEFECT_KINDS, JOB_STATUSES, MODEL_STATUSES } from './types.js';
+export { CASE_FILE_ROLES, DEFECT_KINDS, JOB_BACKENDS, JOB_STATUSES, MODEL_STATUSES } from './types.js';
 export { GENESIS_HASH, auditHash } from './audit.js';
 export { canonicalJson } from './canonical.js';
 

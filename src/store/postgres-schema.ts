@@ -266,9 +266,24 @@ CREATE TABLE case_notes (
 CREATE INDEX case_notes_case ON case_notes (case_id, id);
 `;
 
+// Who runs what (util/process-owner.ts), so that a job or a training whose process was killed can
+// be told from one still running: jobs.worker and jobs.backend; models.owner, and the model status
+// 'interrupted' (the CHECK made in version 2 got PostgreSQL's default name, models_status_check).
+const owners = `
+ALTER TABLE jobs
+  ADD COLUMN worker text,
+  ADD COLUMN backend text CHECK (backend IN ('in-process', 'redis'));
+
+ALTER TABLE models
+  DROP CONSTRAINT models_status_check,
+  ADD CONSTRAINT models_status_check CHECK (status IN ('training', 'stopped', 'interrupted', 'failed', 'done')),
+  ADD COLUMN owner text;
+`;
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: initial },
   { version: 2, name: 'datasets and models', up: datasetsAndModels },
   { version: 3, name: 'evidence', up: evidence },
   { version: 4, name: 'cases', up: cases },
+  { version: 5, name: 'owners', up: owners },
 ];

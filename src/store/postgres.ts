@@ -106,6 +106,7 @@ import type {
   MatchFilter,
   MatchInput,
   MatchRecord,
+  ModelExpectation,
   ModelInput,
   ModelPatch,
   ModelRecord,
@@ -140,7 +141,9 @@ import {
   normalizeMatch,
   normalizeMatchFilter,
   normalizeModel,
+  normalizeModelExpectation,
   normalizeModelPatch,
+  unmetExpectation,
   optionalActor,
   withActor,
   type ImageRow,
@@ -821,10 +824,10 @@ class PostgresStore implements Store {
   async createJob(input: JobInput): Promise<JobRecord> {
     const job = normalizeJobInput(input);
     const [row] = await this.query<JobRowDb>(
-      `INSERT INTO jobs (id, kind, status, progress, params, result, error, created_at, updated_at)
-       VALUES ($1, $2, 'queued', 0, $3, NULL, NULL, ${NOW}, ${NOW})
+      `INSERT INTO jobs (id, kind, status, progress, params, result, error, worker, backend, created_at, updated_at)
+       VALUES ($1, $2, 'queued', 0, $3, NULL, NULL, $4, $5, ${NOW}, ${NOW})
        ON CONFLICT (id) DO NOTHING RETURNING ${JOB_COLUMNS}`,
-      [job.id, job.kind, job.params],
+      [job.id, job.kind, job.params, job.worker, job.backend],
     );
     if (row === undefined) throw new InputError(`job ${job.id} already exists`);
     return toJobRecord(row);
@@ -838,6 +841,7 @@ class PostgresStore implements Store {
       `UPDATE jobs SET status = coalesce($2, status), progress = coalesce($3, progress),
          result = CASE WHEN $4::boolean THEN $5::json ELSE result END,
          error = CASE WHEN $6::boolean THEN $7::text ELSE error END,
+         worker = CASE WHEN $8::boolean THEN $9::text ELSE worker END,
          updated_at = ${NOW}
        WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
       [
@@ -848,6 +852,8 @@ class PostgresStore implements Store {
         p.result ?? null,
         p.error !== undefined,
         p.error ?? null,
+        p.worker !== undefined,
+        p.worker ?? null,
       ],
     );
     if (row === undefined) throw new InputError(`job ${id} does not exist`);
@@ -983,6 +989,7 @@ class PostgresStore implements Store {
       m.curves,
       m.metrics,
       m.error,
+      m.owner,
     ];
     return this.write(async (tx) => {
       const [previous] = await tx.query<{ created_at: string }>(
@@ -993,15 +1000,16 @@ class PostgresStore implements Store {
       if (previous) {
         rows = await tx.query<ModelRowDb>(
           `UPDATE models SET path = $2, dataset = $3, network = $4, status = $5, config = $6, epochs = $7,
-             best_val_accuracy = $8, curves = $9, metrics = $10, error = $11, created_at = ${NOW}, updated_at = ${NOW}
+             best_val_accuracy = $8, curves = $9, metrics = $10, error = $11, owner = $12,
+             created_at = ${NOW}, updated_at = ${NOW}
            WHERE name = $1 RETURNING ${MODEL_COLUMNS}`,
           values,
         );
       } else {
         rows = await tx.query<ModelRowDb>(
           `INSERT INTO models (name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics,
-                               error, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, ${NOW}, ${NOW})
+                               error, owner, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${NOW}, ${NOW})
            ON CONFLICT (name) DO NOTHING RETURNING ${MODEL_COLUMNS}`,
           values,
         );
@@ -1019,6 +1027,7 @@ class PostgresStore implements Store {
           configSha256: sha256Hex(m.config),
           epochs: m.epochs,
           bestValAccuracy: m.bestValAccuracy,
+          owner: m.owner ?? undefined,
           replaced: previous ? previous.created_at : null,
         },
       });
@@ -1026,11 +1035,25 @@ class PostgresStore implements Store {
     });
   }
 
-  async updateModel(name: string, patch: ModelPatch, options: { actor?: string } = {}): Promise<ModelRecord> {
+  async updateModel(
+    name: string,
+    patch: ModelPatch,
+    options: { actor?: string; expect?: ModelExpectation } = {},
+  ): Promise<ModelRecord> {
     checkName(name, 'name');
     const p = normalizeModelPatch(patch);
     const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    const expect = normalizeModelExpectation(options.expect);
     return this.write(async (tx) => {
+      if (expect) {
+        // The row locked until commit: what is checked is what gets changed.
+        const [stored] = await tx.query<{ status: string; owner: string | null }>(
+          'SELECT status, owner FROM models WHERE name = $1 FOR UPDATE',
+          [name],
+        );
+        const unmet = stored && unmetExpectation(name, stored, expect);
+        if (unmet) throw unmet;
+      }
       // One statement: absent fields keep their values, null clears a nullable one.
       const [row] = await tx.query<ModelRowDb>(
         `UPDATE models SET status = coalesce($2, status), epochs = coalesce($3, epochs),
@@ -1038,6 +1061,7 @@ class PostgresStore implements Store {
            curves = coalesce($6, curves),
            metrics = CASE WHEN $7::boolean THEN $8::json ELSE metrics END,
            error = CASE WHEN $9::boolean THEN $10::text ELSE error END,
+           owner = CASE WHEN $11::boolean THEN $12::text ELSE owner END,
            updated_at = ${NOW}
          WHERE name = $1 RETURNING ${MODEL_COLUMNS}`,
         [
@@ -1051,6 +1075,8 @@ class PostgresStore implements Store {
           p.metrics ?? null,
           p.error !== undefined,
           p.error ?? null,
+          p.owner !== undefined,
+          p.owner ?? null,
         ],
       );
       if (row === undefined) throw new InputError(`model ${name} does not exist`);
@@ -1067,6 +1093,7 @@ class PostgresStore implements Store {
           metricsSha256:
             p.metrics === undefined ? undefined : p.metrics === null ? null : sha256Hex(p.metrics),
           error: p.error,
+          owner: p.owner,
         },
       });
       return toModelRecord(row);

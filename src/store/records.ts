@@ -17,6 +17,7 @@ import type {
   DefectPoint,
   FingerprintRecord,
   ImageRecord,
+  JobBackend,
   JobRecord,
   JobStatus,
   JpegTablesRecord,
@@ -82,6 +83,8 @@ export interface JobRowDb {
   params: string;
   result: string | null;
   error: string | null;
+  worker: string | null;
+  backend: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -113,6 +116,7 @@ export interface ModelRowDb {
   curves: string;
   metrics: string | null;
   error: string | null;
+  owner: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -135,11 +139,12 @@ export const IMAGE_COLUMNS =
   'i.sha256, i.path, i.width, i.height, i.format, i.orientation, i.exif, i.first_seen';
 export const MATCH_COLUMNS = `m.id, i.sha256 AS image_sha256, i.path AS image_path, m.camera, m.pce, m.ncc, m.p_false_alarm,
   m.shift_y, m.shift_x, m.rotation, m.decision, m.threshold, m.params, m.created_at`;
-export const JOB_COLUMNS = 'id, kind, status, progress, params, result, error, created_at, updated_at';
+export const JOB_COLUMNS =
+  'id, kind, status, progress, params, result, error, worker, backend, created_at, updated_at';
 export const DATASET_COLUMNS = `name, path, manifest_sha256, input, crop, classes, train_crops, val_crops, test_crops,
   train_images, val_images, test_images, params, created_at`;
 export const MODEL_COLUMNS = `name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics, error,
-  created_at, updated_at`;
+  owner, created_at, updated_at`;
 export const AUDIT_COLUMNS = 'seq, ts, actor, action, subject, details, prev_hash, hash';
 
 export function byCodePoint(a: string, b: string): number {
@@ -238,6 +243,8 @@ export function toJobRecord(r: JobRowDb): JobRecord {
   };
   if (r.result !== null) rec.result = parseObject(r.result, `job ${r.id} result`);
   if (r.error !== null) rec.error = r.error;
+  if (r.worker !== null) rec.worker = r.worker;
+  if (r.backend !== null) rec.backend = r.backend as JobBackend;
   return rec;
 }
 
@@ -279,6 +286,7 @@ export function toModelRecord(r: ModelRowDb): ModelRecord {
     curves: curves as JsonObject[],
     metrics: r.metrics === null ? null : parseObject(r.metrics, `model ${r.name} metrics`),
     error: r.error,
+    owner: r.owner,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

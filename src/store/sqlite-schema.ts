@@ -234,9 +234,45 @@ CREATE TABLE case_notes (
 CREATE INDEX case_notes_case ON case_notes (case_id, id);
 `;
 
+// Who runs what (util/process-owner.ts), so that a job or a training whose process was killed can
+// be told from one still running: jobs.worker and jobs.backend; models.owner, and the model status
+// 'interrupted'. SQLite cannot change a CHECK constraint in place: models is rebuilt (no table
+// refers to it), its rows and ids kept.
+const owners = `
+ALTER TABLE jobs ADD COLUMN worker TEXT;
+ALTER TABLE jobs ADD COLUMN backend TEXT CHECK (backend IN ('in-process', 'redis'));
+
+CREATE TABLE models_v5 (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL UNIQUE,
+  path              TEXT NOT NULL,
+  dataset           TEXT,
+  network           TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('training', 'stopped', 'interrupted', 'failed', 'done')),
+  config            TEXT NOT NULL,
+  epochs            INTEGER NOT NULL CHECK (epochs >= 0),
+  best_val_accuracy REAL CHECK (best_val_accuracy BETWEEN 0 AND 1),
+  curves            TEXT NOT NULL,
+  metrics           TEXT,
+  error             TEXT,
+  owner             TEXT,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL
+) STRICT;
+INSERT INTO models_v5 (id, name, path, dataset, network, status, config, epochs, best_val_accuracy, curves,
+                       metrics, error, owner, created_at, updated_at)
+  SELECT id, name, path, dataset, network, status, config, epochs, best_val_accuracy, curves,
+         metrics, error, NULL, created_at, updated_at
+  FROM models;
+DROP TABLE models;
+ALTER TABLE models_v5 RENAME TO models;
+CREATE INDEX models_dataset ON models (dataset);
+`;
+
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', up: initial },
   { version: 2, name: 'datasets and models', up: datasetsAndModels },
   { version: 3, name: 'evidence', up: evidence },
   { version: 4, name: 'cases', up: cases },
+  { version: 5, name: 'owners', up: owners },
 ];

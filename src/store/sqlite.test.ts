@@ -163,13 +163,22 @@ describe('SQLite store', () => {
     }
   });
 
-  test('the database keeps data set counts and model status and accuracy in range itself', async () => {
+  test('the database keeps data set counts, model status and accuracy, and job backends in range itself', async () => {
     const fx = await makeSqliteFixture();
     const store = await openStore(fx.options);
     try {
       await store.putDataset(datasetInput('ds', 1));
       await store.putModel(modelInput('m'));
+      await store.createJob({ kind: 'train', backend: 'in-process' });
+      // models as migration 5 rebuilt it: STRICT, checked, and its index kept.
+      assert.deepEqual(
+        await fx.raw(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'models' AND sql IS NOT NULL",
+        ),
+        [{ name: 'models_dataset' }],
+      );
       for (const sql of [
+        "UPDATE jobs SET backend = 'kafka'",
         "UPDATE models SET status = 'paused'",
         'UPDATE models SET best_val_accuracy = 1.5',
         'UPDATE models SET epochs = -1',

@@ -101,6 +101,7 @@ import type {
   MatchFilter,
   MatchInput,
   MatchRecord,
+  ModelExpectation,
   ModelInput,
   ModelPatch,
   ModelRecord,
@@ -136,7 +137,9 @@ import {
   normalizeMatch,
   normalizeMatchFilter,
   normalizeModel,
+  normalizeModelExpectation,
   normalizeModelPatch,
+  unmetExpectation,
   optionalActor,
   withActor,
   type ImageRow,
@@ -632,9 +635,9 @@ class SqliteStore implements Store {
       if (this.jobRecord(job.id) !== undefined) throw new InputError(`job ${job.id} already exists`);
       const now = isoNow();
       this.sql(
-        `INSERT INTO jobs (id, kind, status, progress, params, result, error, created_at, updated_at)
-         VALUES (?, ?, 'queued', 0, ?, NULL, NULL, ?, ?)`,
-      ).run(job.id, job.kind, job.params, now, now);
+        `INSERT INTO jobs (id, kind, status, progress, params, result, error, worker, backend, created_at, updated_at)
+         VALUES (?, ?, 'queued', 0, ?, NULL, NULL, ?, ?, ?, ?)`,
+      ).run(job.id, job.kind, job.params, job.worker, job.backend, now, now);
       return this.jobRecord(job.id) as JobRecord;
     });
   }
@@ -646,12 +649,13 @@ class SqliteStore implements Store {
       const row = this.sql(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id) as JobRowDb | undefined;
       if (row === undefined) throw new InputError(`job ${id} does not exist`);
       this.sql(
-        'UPDATE jobs SET status = ?, progress = ?, result = ?, error = ?, updated_at = ? WHERE id = ?',
+        'UPDATE jobs SET status = ?, progress = ?, result = ?, error = ?, worker = ?, updated_at = ? WHERE id = ?',
       ).run(
         p.status ?? row.status,
         p.progress ?? row.progress,
         p.result === undefined ? row.result : p.result,
         p.error === undefined ? row.error : p.error,
+        p.worker === undefined ? row.worker : p.worker,
         isoNow(),
         id,
       );
@@ -793,13 +797,13 @@ class SqliteStore implements Store {
         { created_at: string } | undefined;
       this.sql(
         `INSERT INTO models (name, path, dataset, network, status, config, epochs, best_val_accuracy, curves, metrics,
-                             error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             error, owner, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET path = excluded.path, dataset = excluded.dataset,
            network = excluded.network, status = excluded.status, config = excluded.config,
            epochs = excluded.epochs, best_val_accuracy = excluded.best_val_accuracy, curves = excluded.curves,
-           metrics = excluded.metrics, error = excluded.error, created_at = excluded.created_at,
-           updated_at = excluded.updated_at`,
+           metrics = excluded.metrics, error = excluded.error, owner = excluded.owner,
+           created_at = excluded.created_at, updated_at = excluded.updated_at`,
       ).run(
         m.name,
         m.path,
@@ -812,6 +816,7 @@ class SqliteStore implements Store {
         m.curves,
         m.metrics,
         m.error,
+        m.owner,
         now,
         now,
       );
@@ -828,6 +833,7 @@ class SqliteStore implements Store {
             configSha256: sha256Hex(m.config),
             epochs: m.epochs,
             bestValAccuracy: m.bestValAccuracy,
+            owner: m.owner ?? undefined,
             replaced: previous ? previous.created_at : null,
           },
         },
@@ -837,18 +843,25 @@ class SqliteStore implements Store {
     });
   }
 
-  async updateModel(name: string, patch: ModelPatch, options: { actor?: string } = {}): Promise<ModelRecord> {
+  async updateModel(
+    name: string,
+    patch: ModelPatch,
+    options: { actor?: string; expect?: ModelExpectation } = {},
+  ): Promise<ModelRecord> {
     checkName(name, 'name');
     const p = normalizeModelPatch(patch);
     const actor = options.actor === undefined ? this.actor : checkName(options.actor, 'options.actor');
+    const expect = normalizeModelExpectation(options.expect);
     return this.write(() => {
       const row = this.sql(`SELECT ${MODEL_COLUMNS} FROM models WHERE name = ?`).get(name) as
         ModelRowDb | undefined;
       if (row === undefined) throw new InputError(`model ${name} does not exist`);
+      const unmet = unmetExpectation(name, row, expect);
+      if (unmet) throw unmet;
       const now = isoNow();
       this.sql(
         `UPDATE models SET status = ?, epochs = ?, best_val_accuracy = ?, curves = ?, metrics = ?, error = ?,
-                           updated_at = ?
+                           owner = ?, updated_at = ?
          WHERE name = ?`,
       ).run(
         p.status ?? row.status,
@@ -857,6 +870,7 @@ class SqliteStore implements Store {
         p.curves ?? row.curves,
         p.metrics === undefined ? row.metrics : p.metrics,
         p.error === undefined ? row.error : p.error,
+        p.owner === undefined ? row.owner : p.owner,
         now,
         name,
       );
@@ -874,6 +888,7 @@ class SqliteStore implements Store {
             metricsSha256:
               p.metrics === undefined ? undefined : p.metrics === null ? null : sha256Hex(p.metrics),
             error: p.error,
+            owner: p.owner,
           },
         },
         now,

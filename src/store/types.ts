@@ -188,20 +188,29 @@ export interface MatchFilter {
 export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** The queue a job went through: this process's (in-process) or Redis (BullMQ, `camprint worker`). */
+export const JOB_BACKENDS = ['in-process', 'redis'] as const;
+export type JobBackend = (typeof JOB_BACKENDS)[number];
+
 export interface JobInput {
   /** Job id; a random UUID when absent. */
   id?: string;
   kind: string;
   params?: JsonObject;
+  /** Who holds the job (util/process-owner: `host:pid:start`, or a Redis worker's name). */
+  worker?: string;
+  /** The queue it went through. */
+  backend?: JobBackend;
 }
 
-/** Fields of a job to change; absent fields keep their values, `null` clears result or error. */
+/** Fields of a job to change; absent fields keep their values, `null` clears result, error or worker. */
 export interface JobPatch {
   status?: JobStatus;
   /** Fraction done, 0–1. */
   progress?: number;
   result?: JsonObject | null;
   error?: string | null;
+  worker?: string | null;
 }
 
 export interface JobRecord {
@@ -212,6 +221,14 @@ export interface JobRecord {
   params: JsonObject;
   result?: JsonObject;
   error?: string;
+  /**
+   * Who holds (or last held) the job: for the in-process queue the process that queued and runs
+   * it, `host:pid:start` (util/process-owner.ts); for Redis the worker's name. Absent when unknown
+   * (jobs recorded before schema version 5).
+   */
+  worker?: string;
+  /** The queue it went through; absent when unknown. */
+  backend?: JobBackend;
   createdAt: string;
   updatedAt: string;
 }
@@ -270,7 +287,12 @@ export interface DatasetRecord {
   createdAt: string;
 }
 
-export const MODEL_STATUSES = ['training', 'stopped', 'failed', 'done'] as const;
+/**
+ * training: a process trains it now; stopped: stopped on request (resumable); interrupted: the
+ * process that trained it ended without a word (killed, a power cut) — resumable from its last
+ * checkpoint; failed; done.
+ */
+export const MODEL_STATUSES = ['training', 'stopped', 'interrupted', 'failed', 'done'] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
 /**
@@ -298,6 +320,8 @@ export interface ModelInput {
   metrics: JsonObject | null;
   /** Why training failed or stopped; null otherwise. */
   error: string | null;
+  /** The process that trains it (util/process-owner: `host:pid:start`); null (the default) when none. */
+  owner?: string | null;
   /** Who did it (audit log); the store's actor when absent. */
   actor?: string;
 }
@@ -310,6 +334,13 @@ export interface ModelPatch {
   curves?: JsonObject[];
   metrics?: JsonObject | null;
   error?: string | null;
+  owner?: string | null;
+}
+
+/** What updateModel may require of the stored model before it changes it (a compare-and-set). */
+export interface ModelExpectation {
+  status?: ModelStatus;
+  owner?: string | null;
 }
 
 export interface ModelRecord {
@@ -324,6 +355,8 @@ export interface ModelRecord {
   curves: JsonObject[];
   metrics: JsonObject | null;
   error: string | null;
+  /** The process that trains (or last trained) it, `host:pid:start`; null when unknown. */
+  owner: string | null;
   /** When this model was stored by putModel (a replacing put gets a new time). */
   createdAt: string;
   /** When it last changed (putModel or updateModel). */
@@ -604,8 +637,16 @@ export interface Store {
 
   /** Stores a model, replacing the one of the same name, with an audit entry. */
   putModel(input: ModelInput): Promise<ModelRecord>;
-  /** Changes a model (updatedAt moves), with an audit entry; rejects with InputError when it does not exist. */
-  updateModel(name: string, patch: ModelPatch, options?: { actor?: string }): Promise<ModelRecord>;
+  /**
+   * Changes a model (updatedAt moves), with an audit entry; rejects with InputError when it does
+   * not exist, or when `options.expect` names values the stored model no longer has (nothing is
+   * written then: another process changed it first).
+   */
+  updateModel(
+    name: string,
+    patch: ModelPatch,
+    options?: { actor?: string; expect?: ModelExpectation },
+  ): Promise<ModelRecord>;
   getModel(name: string): Promise<ModelRecord | undefined>;
   /** All models, sorted by name (code-point order). */
   listModels(): Promise<ModelRecord[]>;

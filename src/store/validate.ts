@@ -11,6 +11,7 @@ import { canonicalJson, canonicalObject, sha256Hex } from './canonical.js';
 import {
   CASE_FILE_ROLES,
   DEFECT_KINDS,
+  JOB_BACKENDS,
   JOB_STATUSES,
   MODEL_STATUSES,
   type AuditInput,
@@ -25,12 +26,14 @@ import {
   type DatasetInput,
   type DigestScanOptions,
   type ImageInput,
+  type JobBackend,
   type JobFilter,
   type JobInput,
   type JobPatch,
   type JobStatus,
   type MatchFilter,
   type MatchInput,
+  type ModelExpectation,
   type ModelInput,
   type ModelPatch,
   type ModelStatus,
@@ -355,12 +358,25 @@ export function checkJobStatus(value: unknown, name: string): JobStatus {
   return value as JobStatus;
 }
 
-export function normalizeJobInput(input: JobInput): { id: string; kind: string; params: string } {
+/** A job as the database receives it. */
+export interface JobRow {
+  id: string;
+  kind: string;
+  params: string;
+  worker: string | null;
+  backend: JobBackend | null;
+}
+
+export function normalizeJobInput(input: JobInput): JobRow {
   checkObject(input, 'job');
+  if (input.backend !== undefined && !(JOB_BACKENDS as readonly unknown[]).includes(input.backend))
+    throw new InputError(expected(`one of ${JOB_BACKENDS.join(', ')}`, 'job.backend', input.backend));
   return {
     id: input.id === undefined ? randomUUID() : checkName(input.id, 'job.id'),
     kind: checkName(input.kind, 'job.kind'),
     params: canonicalObject(input.params ?? {}, 'job.params'),
+    worker: optionalName(input.worker, 'job.worker'),
+    backend: input.backend ?? null,
   };
 }
 
@@ -370,6 +386,7 @@ export interface JobPatchRow {
   progress?: number;
   result?: string | null;
   error?: string | null;
+  worker?: string | null;
 }
 
 export function normalizeJobPatch(patch: JobPatch): JobPatchRow {
@@ -393,6 +410,7 @@ export function normalizeJobPatch(patch: JobPatch): JobPatchRow {
         : patch.error === null
           ? null
           : checkText(patch.error, 'patch.error'),
+    worker: patch.worker === undefined ? undefined : optionalName(patch.worker, 'patch.worker'),
   };
 }
 
@@ -528,6 +546,7 @@ export interface ModelRow {
   curvesLength: number;
   metrics: string | null;
   error: string | null;
+  owner: string | null;
   actor: string | null;
 }
 
@@ -547,6 +566,7 @@ export function normalizeModel(input: ModelInput): ModelRow {
     curvesLength: curves.length,
     metrics: objectOrNull(input.metrics, 'model.metrics'),
     error: textOrNull(input.error, 'model.error'),
+    owner: optionalName(input.owner, 'model.owner'),
     actor: optionalName(input.actor, 'model.actor'),
   };
 }
@@ -560,6 +580,7 @@ export interface ModelPatchRow {
   curvesLength?: number;
   metrics?: string | null;
   error?: string | null;
+  owner?: string | null;
 }
 
 export function normalizeModelPatch(patch: ModelPatch): ModelPatchRow {
@@ -576,7 +597,39 @@ export function normalizeModelPatch(patch: ModelPatch): ModelPatchRow {
     curvesLength: curves?.length,
     metrics: patch.metrics === undefined ? undefined : objectOrNull(patch.metrics, 'patch.metrics'),
     error: patch.error === undefined ? undefined : textOrNull(patch.error, 'patch.error'),
+    owner: patch.owner === undefined ? undefined : optionalName(patch.owner, 'patch.owner'),
   };
+}
+
+/** updateModel's `expect`, checked (undefined when none). */
+export function normalizeModelExpectation(value: unknown): ModelExpectation | undefined {
+  if (value === undefined) return undefined;
+  checkObject(value, 'options.expect');
+  const e = value as ModelExpectation;
+  return {
+    status: e.status === undefined ? undefined : checkModelStatus(e.status, 'options.expect.status'),
+    owner: e.owner === undefined ? undefined : optionalName(e.owner, 'options.expect.owner'),
+  };
+}
+
+/**
+ * Why a stored model does not meet an expectation (InputError naming the field, what was expected
+ * and what is stored), or undefined when it does.
+ */
+export function unmetExpectation(
+  name: string,
+  stored: { status: string; owner: string | null },
+  expect: ModelExpectation | undefined,
+): InputError | undefined {
+  if (expect === undefined) return undefined;
+  for (const key of ['status', 'owner'] as const) {
+    const want = expect[key];
+    if (want !== undefined && want !== stored[key])
+      return new InputError(
+        `model ${name} changed meanwhile: its ${key} is ${JSON.stringify(stored[key])}, not ${JSON.stringify(want)}; nothing was written`,
+      );
+  }
+  return undefined;
 }
 
 /** Most defects accepted in one map (a sensor with more is broken, or the threshold is wrong). */

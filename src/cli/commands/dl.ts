@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { table } from '../context.js';
 import { startTraining } from '../../dl/train.js';
+import { getModelChecked, listModelsChecked } from '../../dl/interrupted.js';
 import { listNetworks, type EngineEvent } from '../../dl/engine.js';
 import { loadModel } from '../../dl/model.js';
 import { type Split } from '../../dl/evaluate.js';
@@ -179,6 +180,47 @@ export function registerDl(program: Command, ctx: () => Context): void {
               `${r.file}\n${r.top.map((t, i) => `  ${i + 1}. ${t.class.padEnd(24)} ${(100 * t.probability).toFixed(2)}%`).join('\n')}`,
           )
           .join('\n'),
+      );
+    });
+
+  program
+    .command('models [name]')
+    .description(
+      'the models in the store (status, epochs, best validation accuracy); with a name, that one with its error',
+    )
+    .action(async (name: string | undefined) => {
+      const c = ctx();
+      const store = await c.openStore();
+      if (name !== undefined) {
+        const m = await getModelChecked(store, name);
+        if (!m) throw new InputError(`model ${name}: no such model in the store`);
+        const { curves: _curves, ...rest } = m;
+        c.output(rest, () =>
+          [
+            `${m.name}: ${m.status} after ${m.epochs} epochs, best validation accuracy ${pct(m.bestValAccuracy)}`,
+            `  ${m.network} on ${m.dataset ?? 'an unknown data set'}; folder ${m.path}`,
+            m.error ? `  ${m.error}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+        return;
+      }
+      const models = (await listModelsChecked(store)).map(({ curves: _curves, ...rest }) => rest);
+      c.output({ models }, () =>
+        models.length === 0
+          ? `no models in ${c.dataDir}`
+          : table([
+              ['model', 'network', 'status', 'epochs', 'best val acc', 'updated'],
+              ...models.map((m) => [
+                m.name,
+                m.network,
+                m.status,
+                m.epochs,
+                pct(m.bestValAccuracy),
+                m.updatedAt,
+              ]),
+            ]),
       );
     });
 

@@ -9,6 +9,7 @@ const TONE: Record<string, string> = {
   failed: 'bad',
   cancelled: 'warn',
   stopped: 'warn',
+  interrupted: 'warn',
 };
 
 export function StatusBadge({ status }: { status: string }) {

@@ -376,7 +376,7 @@ export function ModelPage({ name }: { name: string }) {
                 Stop training
               </button>
             )}
-            {(m.status === 'stopped' || m.status === 'failed') && (
+            {(m.status === 'stopped' || m.status === 'interrupted' || m.status === 'failed') && (
               <button
                 type="button"
                 class="btn"
