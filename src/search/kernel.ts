@@ -9,7 +9,14 @@ import { readFileSync } from 'node:fs';
 import type { FingerprintDigest } from '../store/index.js';
 import { scoreFromSums } from './score.js';
 
-type DigestSums = (query: number, digest: number, k: number, out: number) => void;
+type DigestSumsMany = (
+  query: number,
+  table: number,
+  count: number,
+  band: number,
+  scratch: number,
+  out: number,
+) => void;
 
 let compiled: WebAssembly.Module | undefined;
 
@@ -24,6 +31,13 @@ const LANES = 4;
 const PER_PIXEL = 2 * LANES;
 /** Bytes of the sums the kernel writes: 5 float64 per orientation. */
 const SUMS_BYTES = 5 * LANES * 8;
+/**
+ * Pixels per band of scoreMany: 8,192 pixels of laid-out query are 256 KB, which stay in a core's
+ * L2 cache while every digest of the batch reads its samples there (measured at 6 MP, batches
+ * of 21 digests: 3.1 ms per digest with 8,192, 4.0 with 32,768, 4.5 with 131,072; 7.2 ms
+ * scored one by one).
+ */
+const BAND_PIXELS = 8_192;
 
 /**
  * Scores digests against one query at a time. Memory layout: [sums][query][digests]; the
@@ -32,7 +46,7 @@ const SUMS_BYTES = 5 * LANES * 8;
  */
 export class DigestScorer {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
-  private readonly sums: DigestSums;
+  private readonly sumsMany: DigestSumsMany;
   private key: string | undefined;
   private pixels = 0;
   private orientations = 0;
@@ -46,7 +60,7 @@ export class DigestScorer {
         },
       },
     });
-    this.sums = instance.exports.digestSums as DigestSums;
+    this.sumsMany = instance.exports.digestSumsMany as DigestSumsMany;
   }
 
   /**
@@ -80,26 +94,50 @@ export class DigestScorer {
 
   /** The best z over the query's orientations for one digest. */
   score(digest: FingerprintDigest): number {
-    const digestsAt = SUMS_BYTES + this.pixels * PER_PIXEL * 4;
-    this.reserve(digestsAt + digest.indices.length * 8);
-    return this.scoreAt(digestsAt, digest.indices, digest.values);
+    return this.scoreMany([digest])[0];
   }
 
-  private scoreAt(at: number, indices: Uint32Array, values: Float32Array): number {
+  /**
+   * The best z over the query's orientations for each digest, all scored in one walk through the
+   * query (band by band: see digest-sums.as.ts), which on a large query reads it from memory
+   * once per batch instead of once per digest.
+   */
+  scoreMany(digests: readonly FingerprintDigest[]): Float64Array {
     if (this.key === undefined) throw new Error('DigestScorer: setQuery first');
-    const k = indices.length;
+    const count = digests.length;
+    const tableAt = SUMS_BYTES + this.pixels * PER_PIXEL * 4;
+    const scratchAt = tableAt + count * 16;
+    const outAt = scratchAt + count * 160;
+    let at = outAt + count * 160;
+    const placed: number[] = [];
+    for (const d of digests) {
+      placed.push(at);
+      at += d.indices.length * 8;
+    }
+    this.reserve(at);
     const buffer = this.memory.buffer;
-    // Indices are checked at the store's edge (strictly increasing, inside the fingerprint); a
-    // digest of another size than the query would read out of bounds, so check the last one.
-    if (k > 0 && indices[k - 1] >= this.pixels)
-      throw new RangeError(`digest index ${indices[k - 1]} outside the query's ${this.pixels} pixels`);
-    new Uint32Array(buffer, at, k).set(indices);
-    new Float32Array(buffer, at + 4 * k, k).set(values);
-    this.sums(SUMS_BYTES, at, k, 0);
-    const sums = new Float64Array(buffer, 0, 5 * LANES);
-    let best = -Infinity;
-    for (let o = 0; o < this.orientations; o++) best = Math.max(best, scoreFromSums(sums, o * 5, k));
-    return best;
+    const table = new Uint32Array(buffer, tableAt, count * 4);
+    digests.forEach(({ indices, values }, n) => {
+      const k = indices.length;
+      // Indices are checked at the store's edge (strictly increasing, inside the fingerprint); a
+      // digest of another size than the query would read out of bounds, so check the last one.
+      if (k > 0 && indices[k - 1] >= this.pixels)
+        throw new RangeError(`digest index ${indices[k - 1]} outside the query's ${this.pixels} pixels`);
+      new Uint32Array(buffer, placed[n], k).set(indices);
+      new Float32Array(buffer, placed[n] + 4 * k, k).set(values);
+      table[4 * n] = placed[n];
+      table[4 * n + 1] = k;
+    });
+    this.sumsMany(SUMS_BYTES, tableAt, count, BAND_PIXELS, scratchAt, outAt);
+    const sums = new Float64Array(buffer, outAt, count * 5 * LANES);
+    const scores = new Float64Array(count);
+    digests.forEach(({ indices }, n) => {
+      let best = -Infinity;
+      for (let o = 0; o < this.orientations; o++)
+        best = Math.max(best, scoreFromSums(sums, n * 5 * LANES + o * 5, indices.length));
+      scores[n] = best;
+    });
+    return scores;
   }
 
   private reserve(bytes: number): void {

@@ -133,6 +133,29 @@ describe('digest kernels', () => {
     assert.ok(scorer.score(digests[0]) > 8, 'the own pattern stands out');
   });
 
+  test('a batch scored band by band equals each digest scored alone, across bands and sizes', () => {
+    const n = 400 * 300; // four bands of 32,768 pixels, the last one partial
+    const is = [0, 1].map((o) => gaussian(n, 70 + o).map((v) => 0.5 + 0.1 * v));
+    const ws = [0, 1].map((o) => gaussian(n, 80 + o));
+    const sizes = [2, 7, 256, 257, 5000, 20_000, n];
+    const digests = sizes.map((k, i) => makeDigest(gaussian(n, 90 + i), k));
+    // A digest whose samples all lie in the last band, and one wholly in the first.
+    digests.push({ indices: Uint32Array.of(n - 3, n - 2, n - 1), values: Float32Array.of(1, -2, 3) });
+    digests.push({ indices: Uint32Array.of(0, 5, 9, 100), values: Float32Array.of(1, -1, 2, 0.5) });
+    const scorer = new DigestScorer();
+    scorer.setQuery('bands', ws, is);
+    const batch = scorer.scoreMany(digests);
+    digests.forEach((d, j) => {
+      const best = Math.max(...ws.map((w, o) => digestScore(d, w, is[o])));
+      assert.ok(
+        Math.abs(batch[j] - best) < 1e-5 * Math.max(1, Math.abs(best)),
+        `${j}: ${batch[j]} vs ${best}`,
+      );
+      assert.equal(scorer.score(d), batch[j], `digest ${j} alone`);
+    });
+    assert.deepEqual([...scorer.scoreMany([])], []);
+  });
+
   test('stand-out score is the Bonferroni normal quantile', () => {
     assert.ok(Math.abs(normalUpperQuantile(0.025) - 1.959964) < 1e-5);
     assert.ok(Math.abs(normalUpperQuantile(1e-7) - 5.199338) < 1e-5);

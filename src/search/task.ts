@@ -20,5 +20,5 @@ export interface DigestScoresTask {
 export function digestScores(task: DigestScoresTask): Float64Array {
   const scorer = threadScorer();
   scorer.setQuery(task.queryKey, task.residuals, task.intensities);
-  return Float64Array.from(task.digests, (d) => scorer.score(d));
+  return scorer.scoreMany(task.digests);
 }
