@@ -13,14 +13,12 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import pg from 'pg';
 import { simulate, type SimulatedCamera } from '../sim/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { startTestServer } from '../store/postgres-test-server.js';
+import { createScratchDatabase, startTestServer } from '../store/postgres-test-server.js';
 import { queueSettings } from '../queue/index.js';
 import { RedisQueue } from '../queue/redis-queue.js';
 import {
@@ -231,14 +229,9 @@ describe('concurrency: several writers at once lose nothing', () => {
         t.skip(redis.skip);
         return;
       }
-      const admin = new pg.Client({ connectionString: started.server.adminUrl });
-      await admin.connect();
-      const name = `camprint_conc_${randomBytes(4).toString('hex')}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(started.server.adminUrl);
-      url.pathname = `/${name}`;
+      const db = await createScratchDatabase(started.server, 'camprint_conc');
       const env = {
-        CAMPRINT_DATABASE_URL: url.toString(),
+        CAMPRINT_DATABASE_URL: db.url,
         CAMPRINT_REDIS_URL: redis.url,
         CAMPRINT_THREADS: '1',
         CAMPRINT_QUEUE_LOCK_MS: '5000',
@@ -293,7 +286,7 @@ describe('concurrency: several writers at once lose nothing', () => {
           (w) => w,
         );
         const seconds = (performance.now() - t0) / 1000;
-        const store = await openStore({ dataDir: join(work, 'unused'), databaseUrl: url.toString() });
+        const store = await openStore({ dataDir: join(work, 'unused'), databaseUrl: db.url });
         try {
           const cams = (await store.listFingerprints()).map((f) => f.camera).sort();
           const want = [
@@ -334,8 +327,7 @@ describe('concurrency: several writers at once lose nothing', () => {
           workers.map((w) => Promise.race([w.ended, sleep(15_000).then(() => w.child.kill('SIGKILL'))])),
         );
         await redis.stop();
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-        await admin.end();
+        await db.drop();
         await started.server.stop();
       }
     },

@@ -14,7 +14,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -33,7 +33,7 @@ import { pythonPath } from '../dl/engine.js';
 import { readManifest } from '../dl/dataset/index.js';
 import { simulate, type SimulatedCamera } from '../sim/index.js';
 import { DATABASE_FILE, openStore } from '../store/index.js';
-import { startTestServer } from '../store/postgres-test-server.js';
+import { createScratchDatabase, startTestServer } from '../store/postgres-test-server.js';
 import { CLI } from '../testing/shared.js';
 import { readNpy, npyToFloat32 } from '../util/npy.js';
 import {
@@ -346,13 +346,8 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
         t.skip(started.skip);
         return;
       }
-      const admin = new pg.Client({ connectionString: started.server.adminUrl });
-      await admin.connect();
-      const name = `camprint_faults_${randomBytes(4).toString('hex')}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      const url = new URL(started.server.adminUrl);
-      url.pathname = `/${name}`;
-      const databaseUrl = url.toString();
+      const db = await createScratchDatabase(started.server, 'camprint_faults');
+      const databaseUrl = db.url;
       // The writer's commits, seen from another session (MVCC: it never waits for the writer).
       const reader = new pg.Client({ connectionString: databaseUrl });
       await reader.connect();
@@ -374,8 +369,7 @@ describe('faults: kill -9 and a full disk never lose or corrupt anything', () =>
         });
       } finally {
         await reader.end();
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-        await admin.end();
+        await db.drop();
         await started.server.stop();
       }
     },

@@ -225,3 +225,31 @@ export async function startTestServer(): Promise<TestServerResult> {
     },
   };
 }
+
+/** A fresh, empty database on a test server: its URL, and how to drop it (and close the admin session). */
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates `<prefix>_<random>` on the server, for a test that starts processes against it. */
+export async function createScratchDatabase(server: TestServer, prefix: string): Promise<ScratchDatabase> {
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (err) {
+    await admin.end();
+    throw err;
+  }
+  const url = new URL(server.adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
