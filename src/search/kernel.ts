@@ -29,8 +29,10 @@ const PAGE = 65536;
 /** Float32 per pixel of the laid-out query: W of orientations 0–3, then I of orientations 0–3. */
 const LANES = 4;
 const PER_PIXEL = 2 * LANES;
-/** Bytes of the sums the kernel writes: 5 float64 per orientation. */
+/** Bytes of the sums the kernel writes per digest: 5 float64 per orientation. */
 const SUMS_BYTES = 5 * LANES * 8;
+/** Bytes per digest in the batch table: address, k, cursor, padding (u32 each). */
+const TABLE_BYTES = 16;
 /**
  * Pixels per band of scoreMany: 8,192 pixels of laid-out query are 256 KB, which stay in a core's
  * L2 cache while every digest of the batch reads its samples there (measured at 6 MP, batches
@@ -40,9 +42,9 @@ const SUMS_BYTES = 5 * LANES * 8;
 const BAND_PIXELS = 8_192;
 
 /**
- * Scores digests against one query at a time. Memory layout: [sums][query][digests]; the
- * query stays laid out until the next setQuery with another key, so a worker thread that scores
- * many batches of one query lays it out once.
+ * Scores digests against one query at a time. Memory layout: [query][batch table][scratch
+ * sums][sums][digests]; the query stays laid out until the next setQuery with another key, so a
+ * worker thread that scores many batches of one query lays it out once.
  */
 export class DigestScorer {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
@@ -74,8 +76,8 @@ export class DigestScorer {
     if (count < 1 || count > LANES || intensities.length !== count)
       throw new RangeError(`Expected 1 to ${LANES} orientations but received ${count}`);
     const pixels = residuals[0].length;
-    this.reserve(SUMS_BYTES + pixels * PER_PIXEL * 4);
-    const query = new Float32Array(this.memory.buffer, SUMS_BYTES, pixels * PER_PIXEL);
+    this.reserve(pixels * PER_PIXEL * 4);
+    const query = new Float32Array(this.memory.buffer, 0, pixels * PER_PIXEL);
     query.fill(0); // lanes of orientations not given stay 0, so their sums are 0 (score 0)
     for (let o = 0; o < count; o++) {
       const w = residuals[o];
@@ -105,10 +107,10 @@ export class DigestScorer {
   scoreMany(digests: readonly FingerprintDigest[]): Float64Array {
     if (this.key === undefined) throw new Error('DigestScorer: setQuery first');
     const count = digests.length;
-    const tableAt = SUMS_BYTES + this.pixels * PER_PIXEL * 4;
-    const scratchAt = tableAt + count * 16;
-    const outAt = scratchAt + count * 160;
-    let at = outAt + count * 160;
+    const tableAt = this.pixels * PER_PIXEL * 4;
+    const scratchAt = tableAt + count * TABLE_BYTES;
+    const outAt = scratchAt + count * SUMS_BYTES;
+    let at = outAt + count * SUMS_BYTES;
     const placed: number[] = [];
     for (const d of digests) {
       placed.push(at);
@@ -128,7 +130,7 @@ export class DigestScorer {
       table[4 * n] = placed[n];
       table[4 * n + 1] = k;
     });
-    this.sumsMany(SUMS_BYTES, tableAt, count, BAND_PIXELS, scratchAt, outAt);
+    this.sumsMany(0, tableAt, count, BAND_PIXELS, scratchAt, outAt);
     const sums = new Float64Array(buffer, outAt, count * 5 * LANES);
     const scores = new Float64Array(count);
     digests.forEach(({ indices }, n) => {
