@@ -4,6 +4,7 @@ Rank 0 alone writes events and checkpoints."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from dataclasses import dataclass
 
@@ -63,7 +64,14 @@ def barrier(env: Env) -> None:
 
 
 def close(env: Env) -> None:
+    """Ends the process group. Call it after the DDP wrapper is gone (Run.release): torch 1.13 can
+    deadlock at exit when a Reducer outlives the group — its destructor then destroys the gloo
+    group holding the GIL and joins a gloo thread that waits for the GIL (seen once in CI: rank 1
+    spinning at exit after training). Here the Reducer dies while the group lives, a barrier
+    leaves gloo's threads idle, and only then is the group destroyed."""
     if env.world > 1 and dist.is_initialized():
+        gc.collect()
+        dist.barrier()
         dist.destroy_process_group()
 
 

@@ -134,6 +134,7 @@ def main(argv, events):
                 if os.path.isfile(run.best_path):
                     run.finish(events)  # the best validated epoch so far: a stopped model can be evaluated
             events.emit("stopped", epoch=epoch, iteration=run.iteration, path="checkpoints/last.pt")
+            run.release()
             distributed.close(env)
             return 130
         if env.main and (epoch % cfg.val_every == 0 or epoch == cfg.epochs):
@@ -155,6 +156,7 @@ def main(argv, events):
 
     if env.main:
         run.finish(events)
+    run.release()
     distributed.close(env)
     events.emit("done", epochs=run.epoch, bestValAccuracy=run.best["valAccuracy"], seconds=time.time() - t_start)
     return 0
@@ -267,6 +269,10 @@ class Run:
             checkpoint.save({"config": dataclasses.asdict(self.cfg), "meta": self.meta, "model": self.core.state_dict(),
                              "epoch": epoch, "valAccuracy": figures["valAccuracy"], "valLoss": loss}, self.best_path)
         return figures
+
+    def release(self) -> None:
+        """Drops the DDP wrapper (its Reducer) before the process group ends (distributed.close)."""
+        self.model = self.core
 
     def finish(self, events) -> None:
         """Exports the best epoch's model (the last one if none was validated), writes model.json."""
